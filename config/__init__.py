@@ -1,0 +1,1 @@
+"""Project configuration: settings, URLs, the JSON API and the Celery app."""

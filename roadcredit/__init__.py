@@ -1,0 +1,1 @@
+"""roadcredit: the road-transport credit and electronic-licence platform."""

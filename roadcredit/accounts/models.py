@@ -1,0 +1,80 @@
+"""Accounts: one role per user (三员分立 is then a matter of which role a user holds)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from roadcredit.core.models import new_public_id
+
+from .roles import ROLE_LABELS_ZH, Role
+
+
+class User(AbstractUser):
+    ROLE_CHOICES = [(role.value, ROLE_LABELS_ZH[role]) for role in Role]
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES)
+    operator = models.ForeignKey(
+        "subjects.Operator",
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    practitioner = models.ForeignKey(
+        "subjects.Practitioner",
+        verbose_name=_("practitioner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.OPERATOR.value) | models.Q(operator__isnull=False),
+                name="operator_account_has_operator",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.PRACTITIONER.value)
+                | models.Q(practitioner__isnull=False),
+                name="practitioner_account_has_practitioner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="user_role_known"
+            ),
+        ]
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS_ZH[Role(self.role)] if self.role else ""
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @staticmethod
+    def hash_token(raw: str) -> str:
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
