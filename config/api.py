@@ -15,7 +15,54 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from roadcredit.core.errors import ApplicationError
 
-api = NinjaAPI(
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ErrorOut",
+    "type": "object",
+    "properties": {
+        "message": {"type": "string", "description": "错误说明（中文）"},
+        "extra": {
+            "type": "object",
+            "description": "详细信息；字段错误在 fields 中：{字段名: [错误说明]}",
+            "additionalProperties": True,
+        },
+    },
+    "required": ["message", "extra"],
+}
+STANDARD_ERRORS: dict[int, str] = {
+    400: "业务规则不允许（见 message）",
+    401: "未登录或令牌无效",
+    403: "无权限",
+    404: "对象不存在或无权查看",
+    409: "状态冲突（对象已被他人修改）",
+    422: "请求数据格式不正确（字段错误见 extra.fields）",
+}
+
+
+class RoadcreditAPI(NinjaAPI):
+    """NinjaAPI that documents the one error shape on every operation, so the OpenAPI document
+    matches what the exception handlers below actually return."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/ErrorOut"}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in STANDARD_ERRORS.items():
+                    responses.setdefault(
+                        str(code),
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ref}},
+                        },
+                    )
+        return schema
+
+
+api = RoadcreditAPI(
     title="roadcredit 道路运输信用与电子证照平台 API",
     version="1.0",
     description="烟台市牟平区交通运输局 道路运输信用与电子证照平台接口。所有错误均返回 {message, extra}。",
@@ -36,7 +83,11 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", []) if part not in ("body", "query", "path", "payload")]
+        loc = [
+            str(part)
+            for part in err.get("loc", [])
+            if part not in ("body", "query", "path", "payload")
+        ]
         fields.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
     return _error(request, 422, "请求数据格式不正确", {"fields": fields})
 

@@ -23,7 +23,9 @@ def _raw(name: str) -> str | None:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfiguredEnv(f"{name}_FILE points at an unreadable file: {exc}") from exc
+            raise ImproperlyConfiguredEnv(
+                f"{name}_FILE points at an unreadable file: {exc}"
+            ) from exc
     return os.environ.get(name)
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from config.env import env_bool, env_int, env_list, env_optional, env_path, env_str, parse_database_url
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_optional,
+    env_path,
+    env_str,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = env_path("ROADCREDIT_VAR_DIR", BASE_DIR / "var")
@@ -28,6 +36,8 @@ INSTALLED_APPS = [
     "roadcredit.audit",
     "roadcredit.accounts",
     "roadcredit.subjects",
+    "roadcredit.credit",
+    "roadcredit.elicences",
     "roadcredit.exchange",
     "roadcredit.demo",
 ]
@@ -99,7 +109,10 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Passwords, sessions --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -138,6 +151,8 @@ KEYSTORE_AUTO_CREATE = env_bool("ROADCREDIT_KEYSTORE_AUTO_CREATE", False)
 DISTRICT_DIVISION_CODE = env_str("ROADCREDIT_DIVISION_CODE", "370612")
 DISTRICT_NAME = env_str("ROADCREDIT_DISTRICT_NAME", "烟台市牟平区")
 PUBLIC_BASE_URL = env_str("ROADCREDIT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# A TrueType/TTC font with Chinese glyphs, embedded (subset) in licence PDFs.
+CJK_FONT_PATH = env_optional("ROADCREDIT_CJK_FONT")
 
 # --- Background jobs ------------------------------------------------------------------------
 CELERY_BROKER_URL = env_optional("CELERY_BROKER_URL")

@@ -4,14 +4,18 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 DEBUG = False
 _TMP = Path(tempfile.mkdtemp(prefix="roadcredit-test-"))
 MEDIA_ROOT = _TMP / "media"
 KEYSTORE_PATH = _TMP / "keystore" / "keystore.json"
-KEYSTORE_PASSPHRASE = "test-passphrase-not-secret"
+KEYSTORE_PASSPHRASE = "test-passphrase-not-secret"  # noqa: S105 (test only)
 KEYSTORE_AUTO_CREATE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}
+
+# A tiny app with one table and one job handler, used only by the background-jobs tests (also
+# loaded by the Celery worker and the `run_job` subprocesses those tests start).
+INSTALLED_APPS = [*INSTALLED_APPS, "roadcredit.core.tests.jobs_demo"]

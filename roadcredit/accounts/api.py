@@ -14,7 +14,9 @@ class MeOut(Schema):
     role_label: str
 
 
-@router.get("/me", response=MeOut, auth=policy_auth("api:me"), operation_id="me", summary="当前用户")
+@router.get(
+    "/me", response=MeOut, auth=policy_auth("api:me"), operation_id="me", summary="当前用户"
+)
 def me(request: HttpRequest) -> MeOut:
     user = request.user
     return MeOut(username=user.get_username(), role=user.role, role_label=user.role_label)  # type: ignore[union-attr]

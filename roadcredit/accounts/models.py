@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -14,7 +15,9 @@ from .roles import ROLE_LABELS_ZH, Role
 
 
 class User(AbstractUser):
-    ROLE_CHOICES = [(role.value, ROLE_LABELS_ZH[role]) for role in Role]
+    ROLE_CHOICES: ClassVar[list[tuple[str, str]]] = [
+        (role.value, ROLE_LABELS_ZH[role]) for role in Role
+    ]
 
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES)
@@ -53,6 +56,13 @@ class User(AbstractUser):
             ),
         ]
 
+    def get_full_name(self) -> str:
+        """Chinese order: family name first, no space (王窗口)."""
+        return f"{self.last_name}{self.first_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.get_full_name() or self.username
+
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
@@ -74,6 +84,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return self.name
 
     @staticmethod
     def hash_token(raw: str) -> str:

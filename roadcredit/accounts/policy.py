@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .roles import ADMINISTRATORS, BUSINESS_STAFF, HOLDERS, Role
+from .roles import BUSINESS_STAFF, HOLDERS, Role
 
 Scope = Literal["none", "own", "all"]
 Audience = Literal["public", "authenticated", "roles"]
@@ -50,6 +50,8 @@ _DECLARED: list[Policy] = [
     Policy("set_language", "切换语言", audience="public", scope="none"),
     Policy("javascript-catalog", "前端翻译", audience="public", scope="none"),
     Policy("healthz", "健康检查", audience="public", scope="none"),
+    Policy("api-1.0:openapi-json", "接口文档（OpenAPI）", audience="public", scope="none"),
+    Policy("api-1.0:openapi-view", "接口文档页面", audience="public", scope="none"),
     # The admin site is the system administrator's tool (accounts, catalogues); the security
     # and audit administrators have their own pages, so 三员分立 holds.
     Policy("admin:*", "后台管理（系统管理员）", roles=frozenset({Role.SYSADMIN})),
@@ -60,12 +62,14 @@ _DECLARED: list[Policy] = [
     Policy(
         "subjects:practitioner_detail", "从业人员详情", roles=STAFF_READERS | HOLDERS, scope="own"
     ),
-    Policy("subjects:uscc_allowlist", "统一社会信用代码校验例外名单", roles=frozenset({Role.SECADMIN})),
+    Policy(
+        "subjects:uscc_allowlist", "统一社会信用代码校验例外名单", roles=frozenset({Role.SECADMIN})
+    ),
     Policy("exchange:import_upload", "主体数据导入", roles=REGISTRY_EDITORS),
     Policy("exchange:import_template", "导入模板下载", roles=REGISTRY_EDITORS),
     Policy("exchange:import_report", "导入错误报告下载", roles=REGISTRY_EDITORS),
-    Policy("core:job_detail", "后台任务进度", roles=BUSINESS_STAFF | ADMINISTRATORS),
-    Policy("core:job_progress", "后台任务进度（数据）", roles=BUSINESS_STAFF | ADMINISTRATORS),
+    Policy("core:job_detail", "后台任务进度", roles=BUSINESS_STAFF | {Role.SYSADMIN}),
+    Policy("core:job_progress", "后台任务进度（数据）", roles=BUSINESS_STAFF | {Role.SYSADMIN}),
     Policy("audit:entries", "审计日志查阅", roles=frozenset({Role.AUDITADMIN})),
     # --- API ---
     Policy("api:subjects_search", "接口：主体查询", roles=STAFF_READERS),
@@ -75,7 +79,9 @@ _DECLARED: list[Policy] = [
     Policy("api:vehicle_get", "接口：读取车辆", roles=STAFF_READERS | HOLDERS, scope="own"),
     Policy("api:vehicle_create", "接口：新增车辆", roles=REGISTRY_EDITORS),
     Policy("api:vehicle_update", "接口：修改车辆", roles=REGISTRY_EDITORS),
-    Policy("api:practitioner_get", "接口：读取从业人员", roles=STAFF_READERS | HOLDERS, scope="own"),
+    Policy(
+        "api:practitioner_get", "接口：读取从业人员", roles=STAFF_READERS | HOLDERS, scope="own"
+    ),
     Policy("api:practitioner_create", "接口：新增从业人员", roles=REGISTRY_EDITORS),
     Policy("api:practitioner_update", "接口：修改从业人员", roles=REGISTRY_EDITORS),
     Policy("api:me", "接口：当前用户", audience="authenticated", scope="none"),

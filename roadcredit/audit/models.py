@@ -46,4 +46,9 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.entry_hash[:12]}"

@@ -102,7 +102,13 @@ class KeyStore:
         master = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
         data = {
             "format": FORMAT_VERSION,
-            "kdf": {"alg": "scrypt", "salt": _b64(salt), "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P},
+            "kdf": {
+                "alg": "scrypt",
+                "salt": _b64(salt),
+                "n": SCRYPT_N,
+                "r": SCRYPT_R,
+                "p": SCRYPT_P,
+            },
             "check": _b64(sm4_gcm_encrypt(master, b"ok", b"roadcredit-keystore-check")),
             "entries": {},
         }
@@ -133,7 +139,9 @@ class KeyStore:
         if entry is None:
             raise KeyStoreError(f"密钥库中没有密钥 {name}（版本 {version}）")
         try:
-            return sm4_gcm_decrypt(self._master, _unb64(entry["blob"]), f"{name}@{version}".encode())
+            return sm4_gcm_decrypt(
+                self._master, _unb64(entry["blob"]), f"{name}@{version}".encode()
+            )
         except InvalidTag as exc:
             raise KeyStoreError(f"密钥 {name} 无法解密：密钥库已被篡改") from exc
 
@@ -194,7 +202,7 @@ class KeyStore:
             json.dump(self._data, handle, ensure_ascii=False, indent=1)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)
 
 
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:

@@ -22,9 +22,18 @@ BLOB_MARK = 1
 
 def _enc_key(version: int | None = None) -> tuple[int, bytes]:
     store = get_keystore()
-    store.ensure(ENC_KEY, lambda: os.urandom(16), alg="SM4-GCM", purpose="personal data")
-    ver = version or store.current_version(ENC_KEY) or 1
-    return ver, store.get(ENC_KEY, ver)
+    if version is None:
+        version = store.current_version(ENC_KEY)
+        if version is None:
+            store.ensure(ENC_KEY, lambda: os.urandom(16), alg="SM4-GCM", purpose="personal data")
+            version = store.current_version(ENC_KEY) or 1
+    return version, _cached_key(id(store), ENC_KEY, version)
+
+
+@functools.cache
+def _cached_key(store_id: int, name: str, version: int) -> bytes:
+    # Keyed by the store object's identity: a re-opened (rotated) store gets fresh entries.
+    return get_keystore().get(name, version)
 
 
 @functools.cache

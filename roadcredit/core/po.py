@@ -1,6 +1,6 @@
 """Developer tool: add or update zh-Hans translations in an app's catalogue.
 
-    python -m roadcredit.core.po roadcredit/subjects "plate number=车牌号码" "VIN=车辆识别代号"
+python -m roadcredit.core.po roadcredit/subjects "plate number=车牌号码" "VIN=车辆识别代号"
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def upsert(app_dir: Path, pairs: dict[str, str]) -> Path:
             catalogue.append(polib.POEntry(msgid=msgid, msgstr=msgstr))
         else:
             entry.msgstr = msgstr
-    catalogue.sort(key=lambda e: e.msgid)  # type: ignore[call-arg]
+    catalogue.sort(key=lambda e: e.msgid)
     catalogue.save(str(po_path))
     return po_path
 

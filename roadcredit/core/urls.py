@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "core"
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("<str:public_id>/", views.job_detail, name="job_detail"),
+    path("<str:public_id>/progress", views.job_progress, name="job_progress"),
+]

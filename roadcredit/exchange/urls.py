@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "exchange"
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/templates/<str:kind>.xlsx", views.import_template, name="import_template"),
+    path("import/<str:public_id>/report.xlsx", views.import_report, name="import_report"),
+]

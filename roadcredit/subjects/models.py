@@ -37,9 +37,9 @@ class OperatorKind(models.TextChoices):
 
 
 class SubjectStatus(models.TextChoices):
-    ACTIVE = "active", _("active")
-    SUSPENDED = "suspended", _("suspended")
-    CANCELLED = "cancelled", _("cancelled")
+    ACTIVE = "active", _("subject status: in operation")
+    SUSPENDED = "suspended", _("subject status: business suspended")
+    CANCELLED = "cancelled", _("subject status: deregistered")
 
 
 class Operator(PublicModel):
@@ -130,7 +130,9 @@ class Vehicle(PublicModel):
         verbose_name_plural = _("vehicles")
         ordering = ["plate"]
         constraints = [
-            models.UniqueConstraint(fields=["plate", "plate_colour"], name="vehicle_plate_colour_unique"),
+            models.UniqueConstraint(
+                fields=["plate", "plate_colour"], name="vehicle_plate_colour_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(plate_colour__in=PlateColour.values), name="vehicle_colour_known"
             ),
@@ -181,9 +183,12 @@ class Practitioner(PublicModel):
         verbose_name_plural = _("practitioners")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(sex__in=Sex.values), name="practitioner_sex_known"),
             models.CheckConstraint(
-                condition=models.Q(status__in=SubjectStatus.values), name="practitioner_status_known"
+                condition=models.Q(sex__in=Sex.values), name="practitioner_sex_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SubjectStatus.values),
+                name="practitioner_status_known",
             ),
         ]
 

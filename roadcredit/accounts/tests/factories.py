@@ -27,7 +27,7 @@ def persona_operator() -> Any:
     from roadcredit.subjects.models import Operator, OperatorKind
 
     operator, _ = Operator.objects.get_or_create(
-        uscc="91370612MA3C4X5Y6W",
+        uscc="91370612MA3C4X5Y63",
         defaults={
             "name": "烟台鑫达物流有限公司",
             "kind": OperatorKind.ENTERPRISE,
@@ -44,7 +44,7 @@ def persona_practitioner() -> Any:
     from roadcredit.core.masking import mask_id_number
     from roadcredit.subjects.models import Practitioner, Sex
 
-    id_number = "370612198503150011"
+    id_number = "370612198503150018"
     found = Practitioner.objects.filter(
         id_number_index=pii.blind_index(id_number, purpose="id_number")
     ).first()
@@ -83,4 +83,6 @@ def make_persona(role: Role) -> User:
 
 
 def make_user(role: Role, username: str, **extra: Any) -> User:
-    return User.objects.create_user(username=username, password="roadcredit-demo", role=role.value, **extra)
+    return User.objects.create_user(
+        username=username, password="roadcredit-demo", role=role.value, **extra
+    )

@@ -1,0 +1,1 @@
+"""Job handlers for licence issuance and PDF production."""

@@ -1,0 +1,1 @@
+"""Job handlers for the paper-stock ledger and stock conversion."""
