@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from roadcredit.accounts.roles import Role
-from roadcredit.accounts.tests.factories import PERSONA_USERNAMES, make_persona
+from roadcredit.accounts.tests.factories import make_persona
+from roadcredit.demo.personas import PERSONA_USERNAMES
 
 
 def pytest_configure(config: Any) -> None:

@@ -41,20 +41,6 @@ TEST_TOOLS = [
     (Path("/usr/bin/zbarimg"), "zbar-tools", "scanning the printed QR codes in tests"),
 ]
 
-DEMO_ACCOUNTS = [
-    ("clerk", "窗口受理人员"),
-    ("approver", "审批人员"),
-    ("credit", "信用管理人员"),
-    ("inspector", "执法检查人员"),
-    ("leader", "局领导"),
-    ("sysadmin", "系统管理员"),
-    ("secadmin", "安全管理员"),
-    ("auditadmin", "审计管理员"),
-    ("operator", "经营业户"),
-    ("driver", "从业人员"),
-]
-DEMO_PASSWORD = "roadcredit-demo"  # noqa: S105 (documented demo password)
-
 
 def say(message: str) -> None:
     print(f"[roadcredit] {message}", flush=True)
@@ -168,9 +154,7 @@ def cmd_start(args: argparse.Namespace) -> None:
     print()
     print("=" * 64)
     print(f"  roadcredit 道路运输信用与电子证照平台  →  {url}")
-    print(f"  演示账户 demo accounts (password / 密码: {DEMO_PASSWORD})")
-    for username, role in DEMO_ACCOUNTS:
-        print(f"    {username:<12} {role}")
+    print("  演示账户见上表 (demo accounts: see the table above)")
     print(f"  API 文档: {url}api/docs")
     print("=" * 64, flush=True)
     os.execve(  # noqa: S606 (replace this process with the server)

@@ -104,10 +104,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def register_routers() -> None:
     from roadcredit.accounts.api import router as accounts_router
+    from roadcredit.credit.api import router as credit_router
+    from roadcredit.credit.api_cases import router as credit_cases_router
+    from roadcredit.elicences.api import router as elicences_router
+    from roadcredit.elicences.api_conversion import router as elicences_conversion_router
+    from roadcredit.licensing.api import router as licensing_router
     from roadcredit.subjects.api import router as subjects_router
 
     api.add_router("/accounts", accounts_router, tags=["账户"])
     api.add_router("/subjects", subjects_router, tags=["主体登记"])
+    api.add_router("/credit", credit_router, tags=["信用"])
+    api.add_router("/credit-cases", credit_cases_router, tags=["信用修复、异议、名单与双公示"])
+    api.add_router("/elicences", elicences_router, tags=["电子证照"])
+    api.add_router("/elicences", elicences_conversion_router, tags=["电子证照"])
+    api.add_router("/licensing", licensing_router, tags=["行政许可办理"])
 
 
 register_routers()

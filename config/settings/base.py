@@ -38,7 +38,10 @@ INSTALLED_APPS = [
     "roadcredit.subjects",
     "roadcredit.credit",
     "roadcredit.elicences",
+    "roadcredit.licensing",
     "roadcredit.exchange",
+    "roadcredit.portal",
+    "roadcredit.statistics",
     "roadcredit.demo",
 ]
 
@@ -146,6 +149,11 @@ KEYSTORE_PATH = env_path("ROADCREDIT_KEYSTORE_PATH", VAR_DIR / "keystore" / "key
 KEYSTORE_PASSPHRASE = env_optional("ROADCREDIT_KEYSTORE_PASSPHRASE")
 # A development key store is created on first start only when this is true (never in production).
 KEYSTORE_AUTO_CREATE = env_bool("ROADCREDIT_KEYSTORE_AUTO_CREATE", False)
+
+# --- Audit proof: signed chain heads are also appended here, outside the database ------------
+# Put it on another volume than the database (better: ship the roadcredit.audit.heads log lines
+# to a remote syslog too). See docs/operations.md.
+AUDIT_HEADS_PATH = env_path("ROADCREDIT_AUDIT_HEADS_PATH", VAR_DIR / "audit-heads" / "heads.jsonl")
 
 # --- The district -----------------------------------------------------------------------------
 DISTRICT_DIVISION_CODE = env_str("ROADCREDIT_DIVISION_CODE", "370612")

@@ -12,6 +12,7 @@ MEDIA_ROOT = _TMP / "media"
 KEYSTORE_PATH = _TMP / "keystore" / "keystore.json"
 KEYSTORE_PASSPHRASE = "test-passphrase-not-secret"  # noqa: S105 (test only)
 KEYSTORE_AUTO_CREATE = True
+AUDIT_HEADS_PATH = _TMP / "audit-heads" / "heads.jsonl"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}

@@ -91,3 +91,37 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_token(raw: str) -> str:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt (an access-log record, kept at least six months and never deleted
+    by the application). Lockout and per-address throttling count these rows, so they hold
+    across every web process (``roadcredit.accounts.services``)."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("signed in")
+        FAILED = "failed", _("wrong user name or password")
+        LOCKED = "locked", _("refused: account locked")
+        THROTTLED = "throttled", _("refused: too many attempts from this address")
+
+    at = models.DateTimeField(_("attempted at"), db_index=True)
+    username = models.CharField(_("user name tried"), max_length=150)
+    ip = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    outcome = models.CharField(_("attempt outcome"), max_length=12, choices=Outcome.choices)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+        indexes = [
+            models.Index(fields=["username", "at"], name="accounts_login_user_at"),
+            models.Index(fields=["ip", "at"], name="accounts_login_ip_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["succeeded", "failed", "locked", "throttled"]),
+                name="accounts_login_outcome_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.outcome}"

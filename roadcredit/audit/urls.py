@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.entries, name="entries"),
+    path("heads/", views.heads, name="heads"),
 ]

@@ -17,6 +17,7 @@ import base64
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -214,6 +215,7 @@ _lock = threading.Lock()
 _cached: dict[tuple[str, str], KeyStore] = {}
 
 
+@functools.cache
 def development_passphrase(path: Path) -> str:
     """A random passphrase kept beside a development store (never used in production)."""
     phrase_file = path.parent / "dev-passphrase"

@@ -12,8 +12,15 @@ PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
 
 def new_public_id() -> str:
-    """An opaque, unguessable identifier for URLs (never a sequential primary key)."""
-    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(16))
+    """An opaque, unguessable identifier for URLs (never a sequential primary key).
+
+    16 symbols from a 31-symbol alphabet (~79 bits), drawn without modulo bias: random bytes
+    below 248 (= 8 × 31) map evenly onto the alphabet, the rest are discarded.
+    """
+    symbols: list[str] = []
+    while len(symbols) < 16:
+        symbols.extend(PUBLIC_ID_ALPHABET[b % 31] for b in secrets.token_bytes(24) if b < 248)
+    return "".join(symbols[:16])
 
 
 class TimeStampedModel(models.Model):

@@ -486,7 +486,6 @@ class DemoDistrict:
             self._sector.append(sector)
             self._fleet_weight.append(weight)
             self._cancelled.append(status == "cancelled")
-        self._fleet_total = sum(self._fleet_weight)
         self._fleet: array[int] | None = None
 
     # --- per-row randomness ------------------------------------------------------------------
@@ -623,11 +622,10 @@ class DemoDistrict:
             "nev_large_D": _PlateSpace("nev_large_D", 2 * 100_000, seed, _render_large_nev("D")),
         }
         certificates = 0
-        usccs: dict[int, str] = {}
+        last: tuple[int, str] | None = None  # (operator, its USCC): vehicles come in runs
         for index, operator in self._walk(self.counts.vehicles, self._fleet_weight):
-            if operator not in usccs:
-                usccs.clear()
-                usccs[operator] = self.operator_uscc(operator)
+            if last is None or last[0] != operator:
+                last = (operator, self.operator_uscc(operator))
             rng = self._rng("vehicle", index)
             spec = _vehicle_spec(SECTORS[self._sector[operator]].code, rng)
             plate = spaces[spec.plate_space].take()
@@ -644,7 +642,7 @@ class DemoDistrict:
                 fuel=spec.fuel,
                 approved_load_kg=spec.load_kg,
                 seats=spec.seats,
-                operator_uscc=usccs[operator],
+                operator_uscc=last[1],
                 status=self._status(rng, suspended=0.015, cancelled=0.02),
                 certificate_number=certificate,
             )

@@ -42,6 +42,7 @@ from .generator import (
     VehicleRow,
     chunked,
 )
+from .licence_loader import LicenceLoadResult, demo_licences_load
 from .personas import PersonaAccount, demo_personas_ensure
 
 DEFAULT_CHUNK_SIZE = 5_000
@@ -71,6 +72,7 @@ class LoadSummary:
     kinds: list[KindResult] = field(default_factory=list)
     qualifications_created: int = 0
     personas: list[PersonaAccount] = field(default_factory=list)
+    licences: LicenceLoadResult | None = None
 
     @property
     def created(self) -> int:
@@ -207,10 +209,12 @@ def demo_load(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: ProgressFactory | None = None,
     personas: bool = True,
+    licences: bool = False,
 ) -> LoadSummary:
-    """Load the demo district (operators, vehicles, practitioners with their qualifications)
-    and the persona accounts. Idempotent: rows whose identifiers are already stored are skipped.
-    Each chunk is one transaction with one ``demo.load`` audit row (none when nothing new)."""
+    """Load the demo district (operators, vehicles, practitioners with their qualifications),
+    with ``licences`` their licences (``licence_loader``), and the persona accounts. Idempotent:
+    rows whose identifiers are already stored are skipped. Each chunk is one transaction with
+    one ``demo.load`` audit row (none when nothing new)."""
     district = DemoDistrict(scale=scale, seed=seed)
     summary = LoadSummary(scale=scale, seed=seed)
     scope_ids = dict(BusinessScope.objects.values_list("code", "pk"))
@@ -261,6 +265,12 @@ def demo_load(
         _load_practitioners,
     )
 
+    if licences:
+        summary.licences = demo_licences_load(
+            actor=actor,
+            district=district,
+            progress=progress(_("Licences")) if progress is not None else None,
+        )
     if personas:
         summary.personas = _ensure_personas(actor=actor, district=district)
     return summary

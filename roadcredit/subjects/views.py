@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
+from roadcredit.credit.views import credit_tab_context
 
 from . import selectors, services
 from .forms import AllowListAddForm, AllowListRemoveForm, SearchForm, apply_error
@@ -64,6 +65,7 @@ def operator_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "practitioners": selectors.operator_practitioners_for(
                 viewer=request.user, operator=operator
             ),
+            "credit": credit_tab_context(request, operator),
         },
     )
 
@@ -71,7 +73,11 @@ def operator_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @_registry_errors
 def vehicle_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     vehicle = selectors.vehicle_get_for(viewer=request.user, public_id=public_id)
-    return render(request, "subjects/vehicle_detail.html", {"vehicle": vehicle})
+    return render(
+        request,
+        "subjects/vehicle_detail.html",
+        {"vehicle": vehicle, "credit": credit_tab_context(request, vehicle)},
+    )
 
 
 @_registry_errors
@@ -89,6 +95,7 @@ def practitioner_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             and selectors.operators_visible_to(request.user)
             .filter(pk=practitioner.employer_id)
             .exists(),
+            "credit": credit_tab_context(request, practitioner),
         },
     )
 

@@ -7,20 +7,9 @@ from typing import Any
 
 from roadcredit.accounts.models import User
 from roadcredit.accounts.roles import Role
+from roadcredit.demo.personas import DEMO_PASSWORD, PERSONA_USERNAMES
 
-PERSONA_USERNAMES: dict[Role, tuple[str, str, str]] = {
-    # role: (username, family name, given name)
-    Role.CLERK: ("clerk", "王", "窗口"),
-    Role.APPROVER: ("approver", "李", "审批"),
-    Role.CREDIT_OFFICER: ("credit", "赵", "信用"),
-    Role.INSPECTOR: ("inspector", "陈", "执法"),
-    Role.LEADER: ("leader", "刘", "局长"),
-    Role.SYSADMIN: ("sysadmin", "孙", "系统"),
-    Role.SECADMIN: ("secadmin", "周", "安全"),
-    Role.AUDITADMIN: ("auditadmin", "吴", "审计"),
-    Role.OPERATOR: ("operator", "烟台鑫达", "物流"),
-    Role.PRACTITIONER: ("driver", "张", "伟"),
-}
+# One table of personas for the demo and the tests.
 
 
 def persona_operator() -> Any:
@@ -73,7 +62,7 @@ def make_persona(role: Role) -> User:
         extra["practitioner"] = persona_practitioner()
     return User.objects.create_user(
         username=username,
-        password="roadcredit-demo",
+        password=DEMO_PASSWORD,
         last_name=family,
         first_name=given,
         role=role.value,
@@ -84,5 +73,5 @@ def make_persona(role: Role) -> User:
 
 def make_user(role: Role, username: str, **extra: Any) -> User:
     return User.objects.create_user(
-        username=username, password="roadcredit-demo", role=role.value, **extra
+        username=username, password=DEMO_PASSWORD, role=role.value, **extra
     )

@@ -216,7 +216,17 @@ def job_run(
         if progress is not None:
             progress(current.done, current.total or 0)
     job.refresh_from_db()
+    if job.is_finished:
+        _sign_audit_head(job)
     return job
+
+
+def _sign_audit_head(job: Job) -> None:
+    """The end of every batch job signs the audit chain's head (issue #7); a failure to sign is
+    logged by the audit module and never changes the job's outcome."""
+    from roadcredit.audit.heads import REASON_JOB_PREFIX, audit_head_sign_quietly
+
+    audit_head_sign_quietly(reason=f"{REASON_JOB_PREFIX}{job.kind}:{job.public_id}")
 
 
 def stale_jobs(*, stale_after: dt.timedelta = STALE_AFTER) -> list[Job]:

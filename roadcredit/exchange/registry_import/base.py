@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from roadcredit.audit.services import audit_record
-from roadcredit.core.models import PUBLIC_ID_ALPHABET
 from roadcredit.exchange import columns, tabular
 from roadcredit.exchange.columns import HeaderMap
 from roadcredit.subjects.identifiers import IdentifierError
@@ -52,33 +50,6 @@ class Context:
         self.summary.errors.append(RowError(row, key, label, message))
 
 
-class PublicIds:
-    """Public ids for new rows, in the shape of ``core.models.new_public_id`` (same alphabet and
-    length) but drawn from ``secrets`` in bulk: one ``secrets.choice`` per character costs more
-    than the row's own insert."""
-
-    LENGTH = 16
-
-    def __init__(self) -> None:
-        self._pool: list[str] = []
-
-    def new(self) -> str:
-        if not self._pool:
-            self._pool = self._draw(1000)
-        return self._pool.pop()
-
-    @classmethod
-    def _draw(cls, count: int) -> list[str]:
-        size = len(PUBLIC_ID_ALPHABET)
-        limit = 256 - 256 % size  # rejection sampling keeps every character equally likely
-        chars: list[str] = []
-        while len(chars) < count * cls.LENGTH:
-            chars.extend(
-                PUBLIC_ID_ALPHABET[b % size] for b in secrets.token_bytes(count * 20) if b < limit
-            )
-        return ["".join(chars[i * cls.LENGTH : (i + 1) * cls.LENGTH]) for i in range(count)]
-
-
 def column_key(key: str) -> str:
     """The column a ``parse_*`` field key belongs to (``qualifications[0].category`` →
     ``category``; birth date and sex come from the ID number)."""
@@ -113,7 +84,6 @@ class Importer:
     def __init__(self, ctx: Context, *, write: bool) -> None:
         self.ctx = ctx
         self.write = write
-        self.public_ids = PublicIds()
         self.seen: dict[Any, int] = {}  # identifier → first row
 
     # Steps shared by the kinds

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
+from roadcredit.core.models import new_public_id
 from roadcredit.exchange import tabular
 from roadcredit.subjects.identifiers import validate_uscc
 from roadcredit.subjects.models import Operator
@@ -75,7 +76,7 @@ class OperatorImporter(Importer):
             if operator is None:
                 self.count("created")
                 if self.write:
-                    operator = Operator(public_id=self.public_ids.new(), uscc=parsed.uscc, **values)
+                    operator = Operator(public_id=new_public_id(), uscc=parsed.uscc, **values)
                     to_create.append((operator, parsed.business_scope_codes))
                 continue
             changed = changed_fields(operator, values)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from roadcredit.core import pii
+from roadcredit.core.models import new_public_id
 from roadcredit.exchange import columns, tabular
 from roadcredit.subjects.identifiers import validate_id_number
 from roadcredit.subjects.models import Operator, Practitioner, Qualification
@@ -138,7 +139,7 @@ class PractitionerImporter(Importer):
                     state.outcome = state.outcome or "created"
                     continue
                 person = Practitioner(
-                    public_id=self.public_ids.new(),
+                    public_id=new_public_id(),
                     **values,
                     **practitioner_fields_for_storage(parsed.id_number, parsed.phone),
                 )

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext as _
 
+from roadcredit.core.models import new_public_id
 from roadcredit.exchange import columns, tabular
 from roadcredit.subjects.identifiers import validate_vin
 from roadcredit.subjects.models import Operator, Vehicle
@@ -109,9 +110,7 @@ class VehicleImporter(Importer):
             if vehicle is None:
                 self.count("created")
                 if self.write:
-                    to_create.append(
-                        Vehicle(public_id=self.public_ids.new(), vin=parsed.vin, **values)
-                    )
+                    to_create.append(Vehicle(public_id=new_public_id(), vin=parsed.vin, **values))
                 continue
             changed = changed_fields(vehicle, values)
             if not changed:

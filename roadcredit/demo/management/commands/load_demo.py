@@ -2,8 +2,9 @@
 
 Loads the reference catalogues first (``load_catalogues``), then the generated operators,
 vehicles and practitioners of Muping (370612) — the district's real counts at ``--scale 1``,
-province size at ``--scale 100`` — and the demo persona accounts. Safe to repeat: a second run
-at the same scale creates nothing.
+province size at ``--scale 100`` — their licences (``licence_loader``; ``--no-licences`` to
+skip them) and the demo persona accounts. Safe to repeat: a second run at the same scale creates
+nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from roadcredit.accounts.models import User
 from roadcredit.core.jobs import progress_bar
 from roadcredit.demo.generator import DEFAULT_SEED, max_scale
+from roadcredit.demo.licence_loader import licence_summary_lines
 from roadcredit.demo.loader import DEFAULT_CHUNK_SIZE, LoadSummary, demo_load
 
 
@@ -48,6 +50,9 @@ class Command(BaseCommand):
             "--no-personas", action="store_true", help="Do not create the demo accounts."
         )
         parser.add_argument(
+            "--no-licences", action="store_true", help="Do not load the district's licences."
+        )
+        parser.add_argument(
             "--actor",
             default="",
             help="Username recorded as the actor in the audit trail (default: system).",
@@ -76,6 +81,7 @@ class Command(BaseCommand):
             chunk_size=options["chunk_size"],
             progress=progress_bar,
             personas=not options["no_personas"],
+            licences=not options["no_licences"],
         )
         self._print_summary(summary)
 
@@ -111,6 +117,9 @@ class Command(BaseCommand):
             + _("Qualifications: %(count)d created") % {"count": summary.qualifications_created}
         )
         out.write(_("Created in all: %(count)d") % {"count": summary.created})
+        if summary.licences is not None:
+            for line in licence_summary_lines(summary.licences):
+                out.write("  " + line)
         if not summary.personas:
             return
         out.write("")

@@ -197,13 +197,11 @@ def test_it_leaves_blank_cells_out() -> None:
     assert "phone" not in data
 
 
-def test_bulk_public_ids_have_the_shape_of_the_model_ids() -> None:
-    from roadcredit.core.models import PUBLIC_ID_ALPHABET
-    from roadcredit.exchange.registry_import.base import PublicIds
+def test_public_ids_have_the_shape_of_the_model_field_and_do_not_repeat() -> None:
+    from roadcredit.core.models import PUBLIC_ID_ALPHABET, new_public_id
     from roadcredit.subjects.models import Operator
 
-    ids = PublicIds()
-    drawn = {ids.new() for _ in range(2500)}
+    drawn = {new_public_id() for _ in range(2500)}
 
     assert len(drawn) == 2500
     field = Operator._meta.get_field("public_id")

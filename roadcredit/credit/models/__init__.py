@@ -1,0 +1,83 @@
+"""Credit models: the data pool (``records``) and the cases of repair, objections and lists
+(``cases``, another module's). Import from here: ``from roadcredit.credit.models import ...``."""
+
+from .records import (
+    EVIDENCE_CONTENT_TYPES,
+    EVIDENCE_MAX_BYTES,
+    CreditEvidence,
+    CreditRecord,
+    Direction,
+    GradedKind,
+    GradeSnapshot,
+    IdentifierKind,
+    IntakeBatch,
+    IntakeChannel,
+    IntakeStatus,
+    LinkQueueItem,
+    LinkStatus,
+    RecordStatus,
+    RecordStatusChange,
+    RuleSetStatus,
+    RuleSetVersion,
+    Scheme,
+    Severity,
+    Source,
+    SourceKind,
+    SubjectKind,
+)
+
+__all__ = [
+    "EVIDENCE_CONTENT_TYPES",
+    "EVIDENCE_MAX_BYTES",
+    "CreditEvidence",
+    "CreditRecord",
+    "Direction",
+    "GradeSnapshot",
+    "GradedKind",
+    "IdentifierKind",
+    "IntakeBatch",
+    "IntakeChannel",
+    "IntakeStatus",
+    "LinkQueueItem",
+    "LinkStatus",
+    "RecordStatus",
+    "RecordStatusChange",
+    "RuleSetStatus",
+    "RuleSetVersion",
+    "Scheme",
+    "Severity",
+    "Source",
+    "SourceKind",
+    "SubjectKind",
+]
+
+# The cases of repair, objections, lists and double publicity (roadcredit/credit/models/cases.py).
+from .cases import (
+    ListEntry,
+    ListEntryStatus,
+    ListKind,
+    Notice,
+    NoticeKind,
+    Objection,
+    ObjectionOutcome,
+    ObjectionStatus,
+    PublicityItem,
+    PublicityKind,
+    RepairApplication,
+    RepairStatus,
+)
+
+__all__ += [
+    "ListEntry",
+    "ListEntryStatus",
+    "ListKind",
+    "Notice",
+    "NoticeKind",
+    "Objection",
+    "ObjectionOutcome",
+    "ObjectionStatus",
+    "PublicityItem",
+    "PublicityKind",
+    "RepairApplication",
+    "RepairStatus",
+]
