@@ -145,3 +145,28 @@ def test_an_inspector_sees_only_his_own_findings(inspector_client, xinda_truck_c
     other.force_login(make_user(Role.INSPECTOR, "inspector2"))
     assert other.get(f"/m/inspect/findings/{finding.public_id}/").status_code == 404
     assert finding.public_id not in other.get("/m/inspect/findings/").content.decode()
+
+
+def test_the_findings_list_costs_the_same_queries_for_2_and_8_findings(
+    inspector_client, xinda_truck_certificate
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    inspector_client.post("/m/inspect/", {"code": xinda_truck_certificate.qr_text})
+    scan = ScanEvent.objects.get()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert inspector_client.get("/m/inspect/findings/?all=1").status_code == 200
+        return len(captured.captured_queries)
+
+    for _ in range(2):
+        _finding_form(scan.public_id, inspector_client)
+    few = count()
+    for _ in range(6):
+        _finding_form(
+            scan.public_id, inspector_client, photo=JPEG + bytes([len(Finding.objects.all())])
+        )
+    assert Finding.objects.count() == 8
+    assert count() == few

@@ -89,10 +89,15 @@ def test_an_operator_account_opens_its_own_page_but_gets_404_for_another(client_
     assert client.get(f"/subjects/vehicles/{foreign_vehicle.public_id}/").status_code == 404
 
 
-def test_a_practitioner_account_lands_on_its_own_page(client_as, personas):
+def test_a_practitioner_account_lands_on_its_phone_portal_and_opens_its_own_page(
+    client_as, personas
+):
     me = personas[Role.PRACTITIONER].practitioner
-    response = client_as(Role.PRACTITIONER).get("/", follow=True)
-    assert response.redirect_chain[-1][0] == f"/subjects/practitioners/{me.public_id}/"
+    client = client_as(Role.PRACTITIONER)
+    landing = client.get("/", follow=True)
+    assert landing.redirect_chain[-1][0] == "/m/"
+    response = client.get(f"/subjects/practitioners/{me.public_id}/")
+    assert response.status_code == 200
     html = response.content.decode()
     assert "张伟" in html
     # The employer's name is shown, but not as a link to a page this account may not open.
