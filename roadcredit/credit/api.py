@@ -19,6 +19,8 @@ from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
 from roadcredit.accounts.api_auth import PublicAccess, policy_auth
+from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
+from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 from roadcredit.core.errors import NotFound, ValidationFailed
 from roadcredit.credit import selectors
 from roadcredit.credit.jobs import regrade_submit
@@ -55,15 +57,6 @@ from roadcredit.credit.services.grading import (
 from roadcredit.subjects.schemas import ErrorOut
 
 router = Router()
-
-_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-_WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-}
 
 
 class SourceTokenAuth(PublicAccess):

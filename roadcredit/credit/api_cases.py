@@ -17,6 +17,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from roadcredit.accounts.api_auth import policy_auth
 from roadcredit.core import clock
+from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
+from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 from roadcredit.credit import selectors_cases as cases
 from roadcredit.credit.models import (
     ListEntry,
@@ -28,18 +30,9 @@ from roadcredit.credit.models import (
 from roadcredit.credit.selectors import subject_get_for
 from roadcredit.credit.services import lists, objections, publicity, repair
 from roadcredit.credit.services.notices import notice_mark_read
-from roadcredit.subjects.schemas import ErrorOut
 
 router = Router()
 
-_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-_WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-}
 
 PublicId = str
 

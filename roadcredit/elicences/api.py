@@ -15,6 +15,8 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from roadcredit.accounts.api_auth import policy_auth
+from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
+from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 
 from . import selectors, services
 from .pdfcheck import MAX_BYTES
@@ -41,15 +43,6 @@ if TYPE_CHECKING:
     from roadcredit.accounts.models import User
 
 router = Router()
-
-_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-_WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-}
 
 
 def _actor(request: HttpRequest) -> User:

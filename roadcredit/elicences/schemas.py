@@ -13,16 +13,12 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictStr
 
+from roadcredit.core.api_schemas import ErrorOut as ErrorOut  # re-exported: one error shape
+
 from .models import Licence
 from .selectors import FaceRow, holder_public_name, licence_type_name, status_label
 from .services.statuslist_publish import PublishedStatusList
 from .verification import LicenceSummary, VerificationOutcome
-
-
-class ErrorOut(Schema):
-    message: str = Field(..., description="错误说明")
-    extra: dict[str, Any] = Field(default_factory=dict, description="详细信息")
-
 
 # --- Input ------------------------------------------------------------------------------------
 

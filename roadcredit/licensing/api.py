@@ -17,6 +17,8 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from roadcredit.accounts.api_auth import policy_auth
+from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
+from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 from roadcredit.core.errors import NotFound
 
 from . import selectors, services
@@ -55,14 +57,6 @@ if TYPE_CHECKING:
 router = Router()
 
 _PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut}
-_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-_WRITE_ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-}
 
 
 def _actor(request: HttpRequest) -> User:

@@ -14,6 +14,7 @@ from ninja import Field, Schema
 
 from roadcredit.accounts.access import sees_full_personal_data
 from roadcredit.core import pii
+from roadcredit.core.api_schemas import ErrorOut as ErrorOut  # re-exported: one error shape
 from roadcredit.elicences.selectors import licence_type_name
 
 from .catalogue import Bundle, ServiceItem
@@ -27,14 +28,6 @@ from .selectors import (
 )
 from .tiers import default_policy
 from .workflow import STATE_LABELS_ZH, State
-
-
-class ErrorOut(Schema):
-    message: str = Field(..., description="错误说明")
-    extra: dict[str, Any] = Field(
-        default_factory=dict, description="详细信息；字段错误在 fields 中"
-    )
-
 
 # --- Guides -----------------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
 from roadcredit.accounts.api_auth import policy_auth
+from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
+from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 
 from . import selectors, services
 from .schemas import (
@@ -29,9 +31,6 @@ from .schemas import (
 )
 
 router = Router()
-
-_READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-_WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut}
 
 
 class SearchQuery(Schema):

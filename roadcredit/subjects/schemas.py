@@ -13,15 +13,9 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from roadcredit.core.api_schemas import ErrorOut as ErrorOut  # re-exported: one error shape
+
 from .models import Operator, Practitioner, Vehicle
-
-
-class ErrorOut(Schema):
-    message: str = Field(..., description="错误说明")
-    extra: dict[str, Any] = Field(
-        default_factory=dict, description="详细信息；字段错误在 fields 中：{字段名: [错误说明]}"
-    )
-
 
 # --- Input ------------------------------------------------------------------------------------
 
