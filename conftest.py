@@ -18,6 +18,16 @@ def pytest_configure(config: Any) -> None:
     compile_catalogues()
 
 
+@pytest.fixture(autouse=True)
+def _close_the_lean_verification_connection() -> Any:
+    """The lean /v/check route keeps its own database connection per process: close it after
+    each test, so the test database can be dropped (PostgreSQL refuses while it is open)."""
+    yield
+    from roadcredit.elicences.lean import database
+
+    database.close()
+
+
 @pytest.fixture
 def personas(db: Any) -> dict[Role, Any]:
     """Every role's persona: clerk 王窗口, approver 李审批, … operator 烟台鑫达物流, driver 张伟."""

@@ -161,6 +161,16 @@ DISTRICT_NAME = env_str("ROADCREDIT_DISTRICT_NAME", "烟台市牟平区")
 PUBLIC_BASE_URL = env_str("ROADCREDIT_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # A TrueType/TTC font with Chinese glyphs, embedded (subset) in licence PDFs.
 CJK_FONT_PATH = env_optional("ROADCREDIT_CJK_FONT")
+# Processes that render and seal licence PDFs in a batch (0: one per core).
+ELICENCE_PDF_WORKERS = env_int("ROADCREDIT_PDF_WORKERS", 0)
+
+# --- Public verification rate limit (roadcredit.core.ratelimit) -------------------------------
+# Per client address and per worker process: a burst of PUBLIC_VERIFY_BURST requests, refilled at
+# PUBLIC_VERIFY_RATE per second (0 turns the limit off). X-Forwarded-For is read only when the
+# peer is one of RATE_LIMIT_TRUSTED_PROXIES (addresses or networks of our reverse proxies).
+PUBLIC_VERIFY_RATE = env_int("ROADCREDIT_VERIFY_RATE", 20)
+PUBLIC_VERIFY_BURST = env_int("ROADCREDIT_VERIFY_BURST", 60)
+RATE_LIMIT_TRUSTED_PROXIES = env_list("ROADCREDIT_RATE_LIMIT_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # --- Background jobs ------------------------------------------------------------------------
 CELERY_BROKER_URL = env_optional("CELERY_BROKER_URL")

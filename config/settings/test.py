@@ -14,6 +14,9 @@ KEYSTORE_PASSPHRASE = "test-passphrase-not-secret"  # noqa: S105 (test only)
 KEYSTORE_AUTO_CREATE = True
 AUDIT_HEADS_PATH = _TMP / "audit-heads" / "heads.jsonl"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The public verification rate limit is off for the suite (fuzzing and browser tests verify many
+# times a second from one address); its own tests turn it on with override_settings.
+PUBLIC_VERIFY_RATE = 0
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}
 

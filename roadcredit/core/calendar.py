@@ -10,17 +10,23 @@ otherwise Monday to Friday are working days and weekends are not.
 A date in a year with no data file raises ``CalendarYearMissing``: the calendar never guesses,
 because a weekends-only fallback would silently shorten or lengthen legal deadlines around the
 Spring Festival. Add the next year's file as soon as the notice is out (usually October or
-November). See docs/decisions/004-working-day-calendar.md.
+November). A year may also be shipped *provisional* (``provisional = true``: the statutory days
+off only, computed before the notice, without its 补假 and 调休): the calendar counts with it,
+and logs a warning once per year and process when it does, because such a year has fewer days off
+than the notice will give. See docs/decisions/004-working-day-calendar.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "data" / "holidays"
 SATURDAY = 5
@@ -64,9 +70,10 @@ class YearData:
     source: str
     verified: bool
     holidays: tuple[Holiday, ...]
+    provisional: bool = False  # statutory days only, before the State Council's notice
 
 
-_YEAR_KEYS = {"year", "source", "verified", "holidays"}
+_YEAR_KEYS = {"year", "source", "verified", "provisional", "holidays"}
 _HOLIDAY_KEYS = {"name", "first_day", "last_day", "makeup_working_days"}
 
 
@@ -114,11 +121,19 @@ def parse_year(data: Mapping[str, Any], *, origin: str = "<data>") -> YearData:
                     f"{where}: make-up working day {day} is a weekday (already a working day)"
                 )
         holidays.append(Holiday(name.strip(), first, last, makeup))
+    verified = data.get("verified", False)
+    provisional = data.get("provisional", False)
+    for key, value in (("verified", verified), ("provisional", provisional)):
+        if not isinstance(value, bool):
+            raise CalendarDataError(f"{origin}: '{key}' must be true or false")
+    if verified and provisional:
+        raise CalendarDataError(f"{origin}: a provisional year cannot be verified")
     return YearData(
         year=year,
         source=str(data.get("source", "")),
-        verified=bool(data.get("verified", False)),
+        verified=verified,
         holidays=tuple(holidays),
+        provisional=provisional,
     )
 
 
@@ -127,12 +142,15 @@ class WorkingCalendar:
 
     def __init__(self, years: Iterable[YearData]) -> None:
         self._years: dict[int, YearData] = {}
+        self._provisional: set[int] = set()  # provisional years not yet warned about
         self._days_off: dict[dt.date, str] = {}
         self._makeup: dict[dt.date, str] = {}
         for data in years:
             if data.year in self._years:
                 raise CalendarDataError(f"year {data.year} is given twice")
             self._years[data.year] = data
+            if data.provisional:
+                self._provisional.add(data.year)
             for holiday in data.holidays:
                 for day in holiday.days():
                     self._days_off[day] = holiday.name
@@ -171,12 +189,26 @@ class WorkingCalendar:
         """Years whose file is not yet marked as checked against the official notice."""
         return frozenset(year for year, data in self._years.items() if not data.verified)
 
+    @property
+    def provisional_years(self) -> frozenset[int]:
+        """Years holding only the statutory days off, until the State Council's notice."""
+        return frozenset(year for year, data in self._years.items() if data.provisional)
+
     def covers(self, day: dt.date) -> bool:
         return day.year in self._years
 
     def _require(self, day: dt.date) -> None:
         if day.year not in self._years:
             raise CalendarYearMissing(day.year)
+        if day.year in self._provisional:
+            self._provisional.discard(day.year)
+            logger.warning(
+                "工作日历 %s 年为暂定数据（仅含法定节假日，未含补假和调休），"
+                "据此计算的期限可能早于国务院办公厅通知公布后的期限；"
+                "通知发布后请更新 roadcredit/core/data/holidays/%s.toml",
+                day.year,
+                day.year,
+            )
 
     # --- questions ---------------------------------------------------------------------------
     def is_working_day(self, day: dt.date) -> bool:

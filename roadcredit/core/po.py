@@ -36,11 +36,20 @@ def upsert(app_dir: Path, pairs: dict[str, str]) -> Path:
     return po_path
 
 
-def main(argv: list[str]) -> None:
-    app_dir = Path(argv[0])
+def main(argv: list[str]) -> int:
+    """Refuse anything but an existing app directory and ``msgid=译文`` pairs (so that a stray
+    ``--help`` never creates a catalogue in a directory of that name)."""
+    if not argv or argv[0].startswith("-") or not (Path(argv[0]) / "apps.py").is_file():
+        print((__doc__ or "").strip(), file=sys.stderr)
+        return 2
+    malformed = [item for item in argv[1:] if "=" not in item]
+    if malformed:
+        print(f"not msgid=译文: {malformed}", file=sys.stderr)
+        return 2
     pairs = dict(item.split("=", 1) for item in argv[1:])
-    print(upsert(app_dir, pairs))
+    print(upsert(Path(argv[0]), pairs))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

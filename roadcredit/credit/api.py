@@ -23,6 +23,7 @@ from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
 from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 from roadcredit.core.errors import NotFound, ValidationFailed
 from roadcredit.credit import selectors
+from roadcredit.credit.api_common import actor, graded_subject_for, subject_for
 from roadcredit.credit.jobs import regrade_submit
 from roadcredit.credit.models import IntakeChannel, IntakeStatus, Source
 from roadcredit.credit.schemas import (
@@ -104,9 +105,7 @@ class RecordQuery(Schema):
 def credit_records_list(request: HttpRequest, params: Query[RecordQuery]) -> RecordPageOut:
     subject = None
     if params.subject_kind or params.subject_id:
-        subject = selectors.subject_get_for(
-            viewer=request.user, kind=params.subject_kind, public_id=params.subject_id
-        )
+        subject = subject_for(request, params.subject_kind, params.subject_id)
     total, items = selectors.records_list(
         viewer=request.user,
         subject=subject,
@@ -139,11 +138,9 @@ def credit_record_get(request: HttpRequest, public_id: str) -> RecordOut:
     description="由本局录入；填写决定文书号和决定日期即生效，否则为“待决定”，不计入评级。",
 )
 def credit_record_create(request: HttpRequest, payload: RecordCreateIn) -> Status[RecordOut]:
-    subject = selectors.subject_get_for(
-        viewer=request.user, kind=payload.subject_kind, public_id=payload.subject_id
-    )
+    subject = subject_for(request, payload.subject_kind, payload.subject_id)
     data = _body(payload)
-    record = records.credit_record_create(actor=request.user, subject=subject, data=data)  # type: ignore[arg-type]
+    record = records.credit_record_create(actor=actor(request), subject=subject, data=data)
     return Status(201, RecordOut.of(record))
 
 
@@ -159,7 +156,7 @@ def credit_record_decide(
 ) -> RecordOut:
     record = selectors.record_get_for(viewer=request.user, public_id=public_id)
     decided = records.credit_record_decide(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         record=record,
         decision_number=payload.decision_number,
         decided_on=payload.decided_on,
@@ -180,7 +177,7 @@ def credit_record_status(
 ) -> RecordOut:
     record = selectors.record_get_for(viewer=request.user, public_id=public_id)
     moved = records.credit_record_set_status(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         record=record,
         status=payload.status,
         reason=payload.reason,
@@ -260,12 +257,8 @@ def credit_link_queue_resolve(
     request: HttpRequest, public_id: str, payload: LinkResolveIn
 ) -> RecordOut:
     item = selectors.link_item_get(public_id)
-    subject = selectors.subject_get_for(
-        viewer=request.user,
-        kind=_KIND_OF_IDENTIFIER[item.identifier_kind],
-        public_id=payload.subject_id,
-    )
-    record = linking.link_queue_resolve(actor=request.user, item=item, subject=subject)  # type: ignore[arg-type]
+    subject = subject_for(request, _KIND_OF_IDENTIFIER[item.identifier_kind], payload.subject_id)
+    record = linking.link_queue_resolve(actor=actor(request), item=item, subject=subject)
     return RecordOut.of(record)
 
 
@@ -280,7 +273,7 @@ def credit_link_queue_discard(
     request: HttpRequest, public_id: str, payload: LinkDiscardIn
 ) -> LinkItemOut:
     item = selectors.link_item_get(public_id)
-    done = linking.link_queue_discard(actor=request.user, item=item, reason=payload.reason)  # type: ignore[arg-type]
+    done = linking.link_queue_discard(actor=actor(request), item=item, reason=payload.reason)
     return LinkItemOut.of(done)
 
 
@@ -296,7 +289,7 @@ def credit_link_queue_discard(
     description="kind：operator 经营业户 / practitioner 从业人员。",
 )
 def credit_grade_current(request: HttpRequest, kind: str, public_id: str) -> SnapshotOut:
-    subject = selectors.graded_subject_get_for(viewer=request.user, kind=kind, public_id=public_id)
+    subject = graded_subject_for(request, kind, public_id)
     snapshot = grade_current(subject)
     if snapshot is None:
         raise NotFound(_("This subject has not been graded yet."))
@@ -311,7 +304,7 @@ def credit_grade_current(request: HttpRequest, kind: str, public_id: str) -> Sna
     summary="主体信用等级历史（每次等级变化一条，从早到晚）",
 )
 def credit_grade_history(request: HttpRequest, kind: str, public_id: str) -> list[SnapshotOut]:
-    subject = selectors.graded_subject_get_for(viewer=request.user, kind=kind, public_id=public_id)
+    subject = graded_subject_for(request, kind, public_id)
     return [
         SnapshotOut.of(s, ruleset_of(s.ruleset).grade_name_zh(s.grade))
         for s in grade_history(subject)
@@ -332,7 +325,7 @@ class ExplainQuery(Schema):
 def credit_grade_explain(
     request: HttpRequest, kind: str, public_id: str, params: Query[ExplainQuery]
 ) -> ExplanationOut:
-    subject = selectors.graded_subject_get_for(viewer=request.user, kind=kind, public_id=public_id)
+    subject = graded_subject_for(request, kind, public_id)
     as_of = None
     if params.as_of:
         try:
@@ -367,7 +360,7 @@ def credit_rulesets_list(request: HttpRequest) -> list[RulesetOut]:
 )
 def credit_ruleset_load(request: HttpRequest, payload: RulesetLoadIn) -> Status[RulesetOut]:
     row = rulesets.ruleset_load(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         text=payload.text,
         source_name=payload.file_name,
     )
@@ -383,7 +376,7 @@ def credit_ruleset_load(request: HttpRequest, payload: RulesetLoadIn) -> Status[
 )
 def credit_ruleset_activate(request: HttpRequest, ruleset_pk: int) -> RulesetOut:
     row = rulesets.ruleset_activate_and_regrade(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         version=selectors.ruleset_get(ruleset_pk),
     )
     return RulesetOut.of(row)
@@ -419,5 +412,5 @@ def credit_ruleset_preview(request: HttpRequest, ruleset_pk: int) -> PreviewOut:
     summary="提交全量重新评级（后台任务）",
 )
 def credit_regrade(request: HttpRequest, payload: RegradeIn) -> Status[JobOut]:
-    job = regrade_submit(actor=request.user, reason=payload.reason, as_of=payload.as_of)  # type: ignore[arg-type]
+    job = regrade_submit(actor=actor(request), reason=payload.reason, as_of=payload.as_of)
     return Status(202, JobOut(job=job.public_id, status=job.status))

@@ -20,6 +20,7 @@ from roadcredit.core import clock
 from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
 from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
 from roadcredit.credit import selectors_cases as cases
+from roadcredit.credit.api_common import PageQuery, actor, page, subject_for
 from roadcredit.credit.models import (
     ListEntry,
     Notice,
@@ -27,7 +28,6 @@ from roadcredit.credit.models import (
     PublicityItem,
     RepairApplication,
 )
-from roadcredit.credit.selectors import subject_get_for
 from roadcredit.credit.services import lists, objections, publicity, repair
 from roadcredit.credit.services.notices import notice_mark_read
 
@@ -35,15 +35,6 @@ router = Router()
 
 
 PublicId = str
-
-
-class PageQuery(Schema):
-    offset: int = Field(0, ge=0, le=1_000_000)
-    limit: int = Field(50, ge=1, le=200)
-
-
-def _page(queryset: Any, params: PageQuery) -> tuple[int, list[Any]]:
-    return queryset.count(), list(queryset[params.offset : params.offset + params.limit])
 
 
 class SubjectRefOut(Schema):
@@ -156,7 +147,7 @@ class RepairQuery(PageQuery):
     description="工作人员查看全部申请；经营业户、从业人员账户只看到本主体的申请。",
 )
 def credit_repair_list(request: HttpRequest, params: Query[RepairQuery]) -> RepairPageOut:
-    total, items = _page(
+    total, items = page(
         cases.repairs_for(viewer=request.user, status=params.status or None).select_related(
             "commitment_signed_by"
         ),
@@ -180,7 +171,7 @@ def credit_repair_list(request: HttpRequest, params: Query[RepairQuery]) -> Repa
 def credit_repair_apply(request: HttpRequest, payload: RepairApplyIn) -> Status[RepairOut]:
     record = cases.case_record_get_for(viewer=request.user, public_id=payload.record)
     application = repair.repair_apply(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         record=record,
         obligations_fulfilled=payload.obligations_fulfilled,
         obligations_evidence=payload.obligations_evidence,
@@ -202,7 +193,7 @@ def credit_repair_decide(
 ) -> RepairOut:
     application = cases.repair_get_for(viewer=request.user, public_id=public_id)
     decided = repair.repair_decide(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         application=application,
         approve=payload.approve,
         reason=payload.reason,
@@ -290,7 +281,7 @@ class ObjectionQuery(PageQuery):
 )
 def credit_objection_list(request: HttpRequest, params: Query[ObjectionQuery]) -> ObjectionPageOut:
     today = clock.today()
-    total, items = _page(
+    total, items = page(
         cases.objections_for(
             viewer=request.user,
             status=params.status or None,
@@ -314,7 +305,7 @@ def credit_objection_submit(
 ) -> Status[ObjectionOut]:
     record = cases.case_record_get_for(viewer=request.user, public_id=payload.record)
     objection = objections.objection_submit(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         record=record,
         grounds=payload.grounds,
     )
@@ -339,7 +330,7 @@ def credit_objection_decide(
         else None
     )
     decided = objections.objection_decide(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         objection=objection,
         outcome=payload.outcome,
         reason=payload.reason,
@@ -464,7 +455,7 @@ class ListEntryQuery(PageQuery):
     summary="名单事项（含拟列入、告知、陈述申辩、决定）",
 )
 def credit_list_entries(request: HttpRequest, params: Query[ListEntryQuery]) -> ListEntryPageOut:
-    total, items = _page(
+    total, items = page(
         cases.list_entries_for(
             viewer=request.user, kind=params.kind or None, status=params.status or None
         ),
@@ -490,7 +481,7 @@ class RefreshOut(Schema):
     description="守信激励名单直接更新；符合严重失信条件的主体仅列为“拟列入”，须经告知、陈述申辩和决定。",
 )
 def credit_lists_refresh(request: HttpRequest) -> RefreshOut:
-    summary = lists.lists_refresh(actor=request.user)  # type: ignore[arg-type]
+    summary = lists.lists_refresh(actor=actor(request))
     return RefreshOut(
         red_added=summary.red_added,
         red_removed=summary.red_removed,
@@ -522,7 +513,7 @@ class ListingDecideIn(Schema):
 )
 def credit_listing_notify(request: HttpRequest, public_id: str) -> ListEntryOut:
     entry = cases.list_entry_get_for(viewer=request.user, public_id=public_id)
-    return ListEntryOut.of(lists.listing_notify(actor=request.user, entry=entry))  # type: ignore[arg-type]
+    return ListEntryOut.of(lists.listing_notify(actor=actor(request), entry=entry))
 
 
 @router.post(
@@ -538,7 +529,7 @@ def credit_listing_statement(
 ) -> ListEntryOut:
     entry = cases.list_entry_get_for(viewer=request.user, public_id=public_id)
     updated = lists.listing_statement_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         entry=entry,
         text=payload.text,
     )
@@ -557,7 +548,7 @@ def credit_listing_decide(
 ) -> ListEntryOut:
     entry = cases.list_entry_get_for(viewer=request.user, public_id=public_id)
     decided = lists.listing_decide(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         entry=entry,
         listed=payload.listed,
         reason=payload.reason,
@@ -574,7 +565,7 @@ def credit_listing_decide(
 )
 def credit_listing_remove(request: HttpRequest, public_id: str, payload: ReasonIn) -> ListEntryOut:
     entry = cases.list_entry_get_for(viewer=request.user, public_id=public_id)
-    removed = lists.listing_remove(actor=request.user, entry=entry, reason=payload.reason)  # type: ignore[arg-type]
+    removed = lists.listing_remove(actor=actor(request), entry=entry, reason=payload.reason)
     return ListEntryOut.of(removed)
 
 
@@ -587,7 +578,7 @@ def credit_listing_remove(request: HttpRequest, public_id: str, payload: ReasonI
 )
 def credit_listing_cancel(request: HttpRequest, public_id: str, payload: ReasonIn) -> ListEntryOut:
     entry = cases.list_entry_get_for(viewer=request.user, public_id=public_id)
-    cancelled = lists.listing_cancel(actor=request.user, entry=entry, reason=payload.reason)  # type: ignore[arg-type]
+    cancelled = lists.listing_cancel(actor=actor(request), entry=entry, reason=payload.reason)
     return ListEntryOut.of(cancelled)
 
 
@@ -655,7 +646,7 @@ class PublicityQuery(PageQuery):
 )
 def credit_publicity_feed(request: HttpRequest, params: Query[PublicityQuery]) -> PublicityPageOut:
     today = clock.today()
-    total, items = _page(
+    total, items = page(
         cases.publicity_items(
             kind=params.kind or None,
             since=params.since,
@@ -690,7 +681,7 @@ def credit_publicity_publish(request: HttpRequest, payload: PublishIn) -> Publis
     chosen = None
     if payload.items is not None:
         chosen = list(PublicityItem.objects.filter(public_id__in=payload.items))
-    count = publicity.publicity_publish(actor=request.user, items=chosen)  # type: ignore[arg-type]
+    count = publicity.publicity_publish(actor=actor(request), items=chosen)
     return PublishOut(published=count)
 
 
@@ -745,7 +736,7 @@ class SubjectExplanationOut(Schema):
 def credit_subject_explanation(
     request: HttpRequest, kind: Literal["operator", "vehicle", "practitioner"], public_id: str
 ) -> SubjectExplanationOut:
-    subject = subject_get_for(viewer=request.user, kind=kind, public_id=public_id)
+    subject = subject_for(request, kind, public_id)
     e = cases.credit_explanation_for(viewer=request.user, subject=subject)
     return SubjectExplanationOut(
         subject_name=e.subject_name,
@@ -820,7 +811,7 @@ class NoticePageOut(Schema):
 )
 def credit_notices(request: HttpRequest, params: Query[PageQuery]) -> NoticePageOut:
     notices = cases.notices_for(viewer=request.user).order_by("-created_at", "-pk")
-    total, items = _page(notices, params)
+    total, items = page(notices, params)
     return NoticePageOut(
         total=total,
         unread=notices.filter(read_at__isnull=True).count(),
@@ -837,4 +828,4 @@ def credit_notices(request: HttpRequest, params: Query[PageQuery]) -> NoticePage
 )
 def credit_notice_read(request: HttpRequest, public_id: str) -> NoticeOut:
     notice = cases.notice_get_for(viewer=request.user, public_id=public_id)
-    return NoticeOut.of(notice_mark_read(actor=request.user, notice=notice))  # type: ignore[arg-type]
+    return NoticeOut.of(notice_mark_read(actor=actor(request), notice=notice))

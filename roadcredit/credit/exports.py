@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from roadcredit.core.uploads import formula_safe
+
 __all__ = [
     "LIST_COLUMNS",
     "PUBLICITY_COLUMNS",
@@ -26,7 +28,6 @@ __all__ = [
 ]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
 
 LIST_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -64,9 +65,7 @@ def neutralise(value: object) -> str:
         text = value.isoformat()
     else:
         text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    return formula_safe(text)
 
 
 def _cell(sheet: Any, value: object, *, bold: bool = False) -> Any:

@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from roadcredit.accounts.models import User
 
 REGRADE_KIND = "credit.regrade_all"
-DEFAULT_CHUNK = 50_000
+# Subjects per chunk. Each chunk is one aggregate over the records of its subjects, and records
+# lie in the table in arrival order, not by subject: a chunk reads about as many pages as the
+# whole table. So chunks are large (a province's 1,000,000 subjects: one per scheme, about
+# 200 MB of server memory each); ``--chunk`` makes them smaller for finer progress.
+DEFAULT_CHUNK = 1_000_000
+MAX_CHUNK = 2_000_000
 SCHEMES = ("enterprise", "driver")
 
 
@@ -44,7 +49,7 @@ def regrade_submit(
     rulesets = {scheme: active_ruleset(scheme)[0].pk for scheme in SCHEMES}
     params = {
         "as_of": (as_of or clock.today()).isoformat(),
-        "chunk": max(100, min(int(chunk), 200_000)),
+        "chunk": max(100, min(int(chunk), MAX_CHUNK)),
         "reason": reason[:200],
         "rulesets": rulesets,
     }

@@ -216,12 +216,15 @@ def _graded_subjects() -> Iterable[Operator | Practitioner]:
     )
 
 
-def list_candidates(*, as_of: dt.date) -> list[ListCandidate]:
+def list_candidates(
+    *, as_of: dt.date, subjects: Iterable[Operator | Practitioner] | None = None
+) -> list[ListCandidate]:
     """Subjects meeting the red-list or serious-list criteria of their active rule set as of
     ``as_of`` (``grading.list_membership`` over the records as they were that day).
 
     Every operator and practitioner is examined (district scale: 10³–10⁴ subjects, one query
-    each); drivers without a driving qualification have no grade and are skipped.
+    each), or only ``subjects`` when given; drivers without a driving qualification have no
+    grade and are skipped.
     """
     from roadcredit.credit.services.grading import (
         active_ruleset,
@@ -232,7 +235,7 @@ def list_candidates(*, as_of: dt.date) -> list[ListCandidate]:
 
     found: list[ListCandidate] = []
     rulesets = {scheme: active_ruleset(scheme) for scheme in ("enterprise", "driver")}
-    for subject in _graded_subjects():
+    for subject in _graded_subjects() if subjects is None else subjects:
         engine = engine_subject(subject)
         if engine.anchor is None and isinstance(subject, Practitioner):
             continue

@@ -34,6 +34,7 @@ from roadcredit.subjects.models import (
 )
 from roadcredit.subjects.services import practitioner_fields_for_storage
 
+from .credit_loader import CreditLoadResult, demo_credit_load
 from .generator import (
     DEFAULT_SEED,
     DemoDistrict,
@@ -73,6 +74,7 @@ class LoadSummary:
     qualifications_created: int = 0
     personas: list[PersonaAccount] = field(default_factory=list)
     licences: LicenceLoadResult | None = None
+    credit: CreditLoadResult | None = None
 
     @property
     def created(self) -> int:
@@ -210,11 +212,13 @@ def demo_load(
     progress: ProgressFactory | None = None,
     personas: bool = True,
     licences: bool = False,
+    credit: bool = False,
 ) -> LoadSummary:
     """Load the demo district (operators, vehicles, practitioners with their qualifications),
-    with ``licences`` their licences (``licence_loader``), and the persona accounts. Idempotent:
-    rows whose identifiers are already stored are skipped. Each chunk is one transaction with
-    one ``demo.load`` audit row (none when nothing new)."""
+    with ``licences`` their licences (``licence_loader``), the persona accounts, and with
+    ``credit`` their credit history, cases and grades (``credit_loader``, after the personas,
+    who act in the cases). Idempotent: rows whose identifiers are already stored are skipped.
+    Each chunk is one transaction with one ``demo.load`` audit row (none when nothing new)."""
     district = DemoDistrict(scale=scale, seed=seed)
     summary = LoadSummary(scale=scale, seed=seed)
     scope_ids = dict(BusinessScope.objects.values_list("code", "pk"))
@@ -273,6 +277,12 @@ def demo_load(
         )
     if personas:
         summary.personas = _ensure_personas(actor=actor, district=district)
+    if credit:
+        summary.credit = demo_credit_load(
+            actor=actor,
+            district=district,
+            progress=progress(_("Credit records")) if progress is not None else None,
+        )
     return summary
 
 

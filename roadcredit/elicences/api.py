@@ -8,15 +8,17 @@ public.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from roadcredit.accounts.access import acting_user as _actor
 from roadcredit.accounts.api_auth import policy_auth
 from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
 from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
+from roadcredit.core.ratelimit import throttle_verification
 
 from . import selectors, services
 from .pdfcheck import MAX_BYTES
@@ -40,13 +42,9 @@ from .verification import (
 )
 
 if TYPE_CHECKING:
-    from roadcredit.accounts.models import User
+    pass
 
 router = Router()
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 def _out(request: HttpRequest, licence: Any) -> LicenceOut:
@@ -192,7 +190,7 @@ for _action, _summary in (
 
 @router.post(
     "/verify",
-    response={200: VerificationOut, 422: ErrorOut},
+    response={200: VerificationOut, 422: ErrorOut, 429: ErrorOut},
     auth=policy_auth("api:verify_token"),
     operation_id="verify_token",
     summary="扫码核验（公开）",
@@ -200,19 +198,21 @@ for _action, _summary in (
     "执法检查等授权人员可请求完整照面信息（记录审计日志）。",
 )
 def verify_token(request: HttpRequest, payload: VerifyIn) -> VerificationOut:
+    throttle_verification(request)
     outcome = verify_scanned(text=payload.text, viewer=request.user, full=payload.full)
     return VerificationOut.of(outcome)
 
 
 @router.post(
     "/verify-pdf",
-    response={200: VerificationOut, 422: ErrorOut},
+    response={200: VerificationOut, 422: ErrorOut, 429: ErrorOut},
     auth=policy_auth("api:verify_pdf"),
     operation_id="verify_pdf",
     summary="电子证照文件核验（公开）",
     description="上传 PDF 电子证照：核验签章完整、由本局签发、签章后未改动、与证照记录一致及当前状态。",
 )
 def verify_pdf(request: HttpRequest, file: File[UploadedFile]) -> VerificationOut:
+    throttle_verification(request)
     content = file.read(MAX_BYTES + 1)
     outcome = verify_pdf_upload(pdf_bytes=content, viewer=request.user)
     return VerificationOut.of(outcome)

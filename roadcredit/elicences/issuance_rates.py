@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from roadcredit.core.uploads import formula_safe
+
 PeriodKind = Literal["year", "half", "month", "custom"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = ("year", "half", "month", "custom")
 NO_RATE = "—"
 _HUNDREDTH = Decimal("0.01")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PeriodError(ValueError):
@@ -132,7 +133,7 @@ def rate_rows(
 
 def safe_text(value: str) -> str:
     """Text that Excel would take for a formula, with a leading apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    return formula_safe(value)
 
 
 def safe_cell(value: object) -> object:

@@ -11,12 +11,15 @@ number from the practitioner only for roles whose work needs full personal data
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -173,6 +176,183 @@ def licence_by_identifier(identifier: str) -> Licence | None:
         .filter(identifier=identifier)
         .first()
     )
+
+
+# --- The verification lookup ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceRecord:
+    """What the real-time check of a scanned code reads about a licence: its current status,
+    the fields its token's claims are matched against and the public summary's fields.
+
+    Read by one indexed lookup on the unique ``identifier`` column (``VERIFICATION_SQL``),
+    never cached: a status change shows on the very next check."""
+
+    pk: int
+    public_id: str
+    identifier: str
+    type_key: str
+    holder_kind: str
+    paper_number: str
+    version: int
+    valid_from: dt.date
+    valid_until: dt.date | None
+    issued_on: dt.date
+    status: str
+    status_reason: str
+    status_list: str
+    status_index: int | None
+    operator_name: str | None
+    vehicle_plate: str | None
+    vehicle_owner: str | None
+    practitioner_name: str | None
+    successor_identifier: str | None
+
+    @property
+    def holder_public_name(self) -> str:
+        """The holder as anyone may see it (``holder_public_name`` of the model)."""
+        if self.holder_kind == HolderKind.PRACTITIONER:
+            return mask_name(self.practitioner_name or "")
+        if self.holder_kind == HolderKind.VEHICLE:
+            plate = self.vehicle_plate or ""
+            return f"{plate}（{self.vehicle_owner}）" if self.vehicle_owner else plate
+        return self.operator_name or ""
+
+
+def licence_record_of(licence: Licence) -> LicenceRecord:
+    """The record of a licence already loaded (with its holder), for the same summary and
+    verdict code as the lookup."""
+    successor = licence_successor(licence) if licence.status == LicenceStatus.CHANGED else None
+    vehicle = licence.vehicle if licence.holder_kind == HolderKind.VEHICLE else None
+    operator = licence.operator if licence.holder_kind == HolderKind.OPERATOR else None
+    practitioner = licence.practitioner if licence.holder_kind == HolderKind.PRACTITIONER else None
+    return LicenceRecord(
+        pk=licence.pk,
+        public_id=licence.public_id,
+        identifier=licence.identifier or "",
+        type_key=licence.type_key,
+        holder_kind=licence.holder_kind,
+        paper_number=licence.paper_number,
+        version=licence.version,
+        valid_from=licence.valid_from,
+        valid_until=licence.valid_until,
+        issued_on=licence.issued_on,
+        status=licence.status,
+        status_reason=licence.status_reason,
+        status_list=licence.status_list,
+        status_index=licence.status_index,
+        operator_name=operator.name if operator is not None else None,
+        vehicle_plate=vehicle.plate if vehicle is not None else None,
+        vehicle_owner=(
+            vehicle.operator.name if vehicle is not None and vehicle.operator is not None else None
+        ),
+        practitioner_name=practitioner.name if practitioner is not None else None,
+        successor_identifier=successor.identifier if successor is not None else None,
+    )
+
+
+@functools.cache
+def verification_sql() -> str:
+    """The one statement of the verification lookup, built once from the models' tables and
+    columns: the licence by its unique identifier, its holder's public name and (for a
+    superseded version) its successor's identifier. One ``%s`` placeholder: the identifier."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+
+    def col(alias: str, model: type[models.Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field) and field.column
+        return f"{alias}.{quote(field.column)}"
+
+    licence_columns = [
+        col("l", Licence, name)
+        for name in (
+            "id",
+            "public_id",
+            "identifier",
+            "type_key",
+            "holder_kind",
+            "paper_number",
+            "version",
+            "valid_from",
+            "valid_until",
+            "issued_on",
+            "status",
+            "status_reason",
+            "status_list",
+            "status_index",
+        )
+    ]
+    licences = quote(Licence._meta.db_table)
+    operators = quote(Operator._meta.db_table)
+    vehicles = quote(Vehicle._meta.db_table)
+    practitioners = quote(Practitioner._meta.db_table)
+    successor = (
+        f"(SELECT {col('s', Licence, 'identifier')} FROM {licences} s "  # noqa: S608
+        f"WHERE {col('s', Licence, 'predecessor')} = {col('l', Licence, 'id')} "
+        f"ORDER BY {col('s', Licence, 'version')} DESC LIMIT 1)"
+    )
+    # Names from the models' metadata only; the identifier is the one bound parameter.
+    return (
+        f"SELECT {', '.join(licence_columns)}, {col('o', Operator, 'name')}, "  # noqa: S608
+        f"{col('v', Vehicle, 'plate')}, {col('vo', Operator, 'name')}, "
+        f"{col('p', Practitioner, 'name')}, "
+        f"CASE WHEN {col('l', Licence, 'status')} = '{LicenceStatus.CHANGED.value}' "
+        f"THEN {successor} END "
+        f"FROM {licences} l "
+        f"LEFT OUTER JOIN {operators} o ON o.{quote('id')} = {col('l', Licence, 'operator')} "
+        f"LEFT OUTER JOIN {vehicles} v ON v.{quote('id')} = {col('l', Licence, 'vehicle')} "
+        f"LEFT OUTER JOIN {operators} vo ON vo.{quote('id')} = {col('v', Vehicle, 'operator')} "
+        f"LEFT OUTER JOIN {practitioners} p "
+        f"ON p.{quote('id')} = {col('l', Licence, 'practitioner')} "
+        f"WHERE {col('l', Licence, 'identifier')} = %s"
+    )
+
+
+def _date(value: Any) -> dt.date:
+    # PostgreSQL hands dates over as dates; SQLite as ISO text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def licence_record_from_row(row: Sequence[Any] | None) -> LicenceRecord | None:
+    """The record from a row of ``verification_sql()`` (any DB-API cursor)."""
+    if row is None:
+        return None
+    return LicenceRecord(
+        pk=int(row[0]),
+        public_id=row[1],
+        identifier=row[2],
+        type_key=row[3],
+        holder_kind=row[4],
+        paper_number=row[5],
+        version=int(row[6]),
+        valid_from=_date(row[7]),
+        valid_until=None if row[8] is None else _date(row[8]),
+        issued_on=_date(row[9]),
+        status=row[10],
+        status_reason=row[11],
+        status_list=row[12],
+        status_index=None if row[13] is None else int(row[13]),
+        operator_name=row[14],
+        vehicle_plate=row[15],
+        vehicle_owner=row[16],
+        practitioner_name=row[17],
+        successor_identifier=row[18],
+    )
+
+
+def licence_record_by_identifier(identifier: str) -> LicenceRecord | None:
+    """The verification lookup on Django's connection (pages, API, commands). The lean ASGI
+    route runs the same statement on its own connection (``elicences.lean``)."""
+    from django.db import connection
+
+    if not identifier:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(verification_sql(), [identifier])
+        return licence_record_from_row(cursor.fetchone())
 
 
 # --- Presentation -----------------------------------------------------------------------------

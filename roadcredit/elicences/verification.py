@@ -19,32 +19,37 @@ each such access is written to the audit trail (``elicences.full_view``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from roadcredit.accounts.access import sees_full_personal_data
 from roadcredit.audit.services import audit_record
 from roadcredit.core import clock
+from roadcredit.core.keystore import get_keystore
 from roadcredit.elicences import signing
 from roadcredit.elicences.pdfcheck import check_pdf
 from roadcredit.elicences.selectors import (
     FaceRow,
-    holder_public_name,
+    LicenceRecord,
     licence_by_identifier,
     licence_catalogue,
     licence_face_for,
     licence_face_rows,
-    licence_successor,
+    licence_record_by_identifier,
+    licence_record_of,
     licence_type_name,
 )
+from roadcredit.elicences.signing.keys import SEAL_NAME
 from roadcredit.elicences.tokens import LicenceClaims, verify_token
 from roadcredit.elicences.trustlist import TrustIssuer, TrustStore, trusted_key_from_certificate
 
@@ -156,11 +161,26 @@ class VerificationOutcome:
 
 _trust_lock = threading.Lock()
 _trust_cache: dict[tuple[tuple[bytes, str], ...], TrustStore] = {}
+# The last store handed out, with the key store object and seal versions it was derived from:
+# a rotation adds a version (and a new key store object replaces the old one), either of which
+# makes the next call derive the store again. Saves re-reading every seal on each check.
+_trust_memo: list[Any] = [None, (), None]
 
 
 def trust_store() -> TrustStore:
     """The keys of our published trust list (every seal ever issued; parsed once per set)."""
-    entries = signing.trust_entries()
+    keystore = get_keystore()
+    versions = tuple(keystore.versions(SEAL_NAME))
+    memo_keystore, memo_versions, memo_store = _trust_memo
+    if memo_store is not None and memo_keystore is keystore and memo_versions == versions:
+        return cast(TrustStore, memo_store)
+    store = _trust_store_of(signing.trust_entries())
+    if versions:
+        _trust_memo[:] = [keystore, versions, store]
+    return store
+
+
+def _trust_store_of(entries: list[signing.TrustEntry]) -> TrustStore:
     key = tuple((entry["kid"], entry["status"]) for entry in entries)
     with _trust_lock:
         cached = _trust_cache.get(key)
@@ -194,28 +214,40 @@ def trust_list_document() -> dict[str, Any]:
 # --- Shared pieces ----------------------------------------------------------------------------
 
 
-def licence_summary(licence: Licence) -> LicenceSummary:
-    successor = licence_successor(licence) if licence.status == LicenceStatus.CHANGED else None
+def licence_summary(licence: Licence | LicenceRecord) -> LicenceSummary:
+    record = licence if isinstance(licence, LicenceRecord) else licence_record_of(licence)
     return LicenceSummary(
-        public_id=licence.public_id,
-        identifier=licence.identifier or "",
-        type_key=licence.type_key,
-        type_name=licence_type_name(licence.type_key),
-        number=licence.paper_number,
-        holder=holder_public_name(licence),
+        public_id=record.public_id,
+        identifier=record.identifier,
+        type_key=record.type_key,
+        type_name=licence_type_name(record.type_key),
+        number=record.paper_number,
+        holder=record.holder_public_name,
         issuer=licence_catalogue().issuer.name,
-        valid_from=licence.valid_from,
-        valid_until=licence.valid_until,
-        issued_on=licence.issued_on,
-        status=licence.status,
-        status_label=str(LicenceStatus(licence.status).label),
-        version=licence.version,
-        status_reason=licence.status_reason,
-        successor_identifier=successor.identifier if successor is not None else None,
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        issued_on=record.issued_on,
+        status=record.status,
+        status_label=str(LicenceStatus(record.status).label),
+        version=record.version,
+        status_reason=record.status_reason,
+        successor_identifier=record.successor_identifier,
     )
 
 
-def status_verdict(licence: Licence, *, today: dt.date) -> tuple[Verdict, str]:
+_STATUS_VERDICTS: dict[str, tuple[Verdict, str]] = {
+    LicenceStatus.EXPIRED: ("expired", gettext_noop("The licence is past its validity.")),
+    LicenceStatus.SUSPENDED: ("suspended", gettext_noop("The licence is suspended.")),
+    LicenceStatus.REVOKED: ("revoked", gettext_noop("The licence has been revoked.")),
+    LicenceStatus.CANCELLED: ("cancelled", gettext_noop("The licence has been cancelled.")),
+    LicenceStatus.CHANGED: (
+        "changed",
+        gettext_noop("This version was superseded by a newer version of the licence."),
+    ),
+}
+
+
+def status_verdict(licence: Licence | LicenceRecord, *, today: dt.date) -> tuple[Verdict, str]:
     """The verdict and its message from the record's current status (and its dates)."""
     status = licence.status
     if status == LicenceStatus.VALID:
@@ -224,20 +256,11 @@ def status_verdict(licence: Licence, *, today: dt.date) -> tuple[Verdict, str]:
         if today < licence.valid_from:
             return "unknown", _("The licence is not yet in force.")
         return "valid", _("The licence is valid.")
-    messages: dict[str, tuple[Verdict, str]] = {
-        LicenceStatus.EXPIRED: ("expired", _("The licence is past its validity.")),
-        LicenceStatus.SUSPENDED: ("suspended", _("The licence is suspended.")),
-        LicenceStatus.REVOKED: ("revoked", _("The licence has been revoked.")),
-        LicenceStatus.CANCELLED: ("cancelled", _("The licence has been cancelled.")),
-        LicenceStatus.CHANGED: (
-            "changed",
-            _("This version was superseded by a newer version of the licence."),
-        ),
-    }
-    return messages[status]
+    verdict, message = _STATUS_VERDICTS[status]
+    return verdict, _(message)
 
 
-def _claims_match(claims: LicenceClaims, licence: Licence) -> bool:
+def _claims_match(claims: LicenceClaims, licence: LicenceRecord) -> bool:
     return (
         claims.identifier == licence.identifier
         and claims.type_key == licence.type_key
@@ -297,6 +320,79 @@ def _with_face(
 # --- Scanned codes ----------------------------------------------------------------------------
 
 
+def _read_token(
+    text: str, moment: dt.datetime
+) -> tuple[VerificationOutcome | None, str | None, LicenceClaims | None, str | None]:
+    """The offline stage: the token's signature against the trust list, its claims, the
+    freshness of a live code. An outcome when the token alone decides, else (kind, claims,
+    reason) for the lookup."""
+    result = verify_token(text if isinstance(text, str) else "", trust=trust_store(), now=moment)
+    kind = result.kind
+    claims = result.claims
+    if not result.ok:
+        reason = result.reason
+        if reason == "expired":
+            return (
+                VerificationOutcome(
+                    verdict="code_expired",
+                    message=_("The live code has expired: ask the holder to refresh it."),
+                    token_kind=kind,
+                    reason=reason,
+                    seal_ok=True,
+                ),
+                kind,
+                claims,
+                reason,
+            )
+        if reason in TAMPER_REASONS:
+            outcome = VerificationOutcome(
+                verdict="tampered", message=result.message, token_kind=kind, reason=reason
+            )
+            return outcome, kind, claims, reason
+        if reason != "licence_out_of_validity" or claims is None:
+            outcome = VerificationOutcome(
+                verdict="unknown", message=result.message, token_kind=kind, reason=reason
+            )
+            return outcome, kind, claims, reason
+    return None, kind, claims, result.reason
+
+
+def _record_outcome(
+    record: LicenceRecord | None,
+    claims: LicenceClaims,
+    *,
+    kind: str | None,
+    reason: str | None,
+    moment: dt.datetime,
+) -> VerificationOutcome:
+    """The online stage: the record's real-time status, its fields matched with the claims."""
+    if record is None:
+        return VerificationOutcome(
+            verdict="unknown",
+            message=_("No licence with this identifier is on record."),
+            token_kind=kind,
+            reason="not_on_record",
+            seal_ok=True,
+        )
+    if not _claims_match(claims, record):
+        return VerificationOutcome(
+            verdict="tampered",
+            message=_("The code does not match the licence on record."),
+            token_kind=kind,
+            reason="record_mismatch",
+            seal_ok=True,
+        )
+    verdict, message = status_verdict(record, today=timezone.localdate(moment))
+    return VerificationOutcome(
+        verdict=verdict,
+        message=message,
+        token_kind=kind,
+        reason=reason,
+        summary=licence_summary(record),
+        seal_ok=True,
+    )
+
+
 def verify_scanned(
     *,
     text: str,
@@ -306,58 +402,44 @@ def verify_scanned(
 ) -> VerificationOutcome:
     """Verify scanned QR text (the verification URL or the bare token). Never raises for bad
     input. ``full``: the viewer asks for the full face data (granted to entitled roles only,
-    and logged)."""
+    and logged). The outcome carries the licence record (``outcome.licence``)."""
     moment = now or clock.now()
-    result = verify_token(text if isinstance(text, str) else "", trust=trust_store(), now=moment)
-    kind = result.kind
-    claims = result.claims
-    if not result.ok:
-        reason = result.reason
-        if reason == "expired":
-            return VerificationOutcome(
-                verdict="code_expired",
-                message=_("The live code has expired: ask the holder to refresh it."),
-                token_kind=kind,
-                reason=reason,
-                seal_ok=True,
-            )
-        if reason in TAMPER_REASONS:
-            return VerificationOutcome(
-                verdict="tampered", message=result.message, token_kind=kind, reason=reason
-            )
-        if reason != "licence_out_of_validity" or claims is None:
-            return VerificationOutcome(
-                verdict="unknown", message=result.message, token_kind=kind, reason=reason
-            )
+    decided, kind, claims, reason = _read_token(text, moment)
+    if decided is not None:
+        return decided
     assert claims is not None
     licence = licence_by_identifier(claims.identifier)
-    if licence is None:
-        return VerificationOutcome(
-            verdict="unknown",
-            message=_("No licence with this identifier is on record."),
-            token_kind=kind,
-            reason="not_on_record",
-            seal_ok=True,
-        )
-    if not _claims_match(claims, licence):
-        return VerificationOutcome(
-            verdict="tampered",
-            message=_("The code does not match the licence on record."),
-            token_kind=kind,
-            reason="record_mismatch",
-            seal_ok=True,
-        )
-    verdict, message = status_verdict(licence, today=timezone.localdate(moment))
-    outcome = VerificationOutcome(
-        verdict=verdict,
-        message=message,
-        token_kind=kind,
-        reason=result.reason,
-        summary=licence_summary(licence),
-        seal_ok=True,
-        licence=licence,
+    outcome = _record_outcome(
+        licence_record_of(licence) if licence is not None else None,
+        claims,
+        kind=kind,
+        reason=reason,
+        moment=moment,
     )
+    if outcome.summary is None:
+        return outcome
+    outcome = dataclasses.replace(outcome, licence=licence)
     return _with_face(outcome, viewer=viewer, full=full, channel="qr")
+
+
+def verify_scanned_public(
+    *,
+    text: str,
+    lookup: Callable[[str], LicenceRecord | None] = licence_record_by_identifier,
+    now: dt.datetime | None = None,
+) -> VerificationOutcome:
+    """The public answer to a scanned code (masked summary only, no ``outcome.licence``): the
+    same token check and verdict as ``verify_scanned``, the record read by ``lookup`` (one
+    indexed statement, no model instance; the lean route passes its own connection's). Never
+    raises for bad input; database errors propagate."""
+    moment = now or clock.now()
+    decided, kind, claims, reason = _read_token(text, moment)
+    if decided is not None:
+        return decided
+    assert claims is not None
+    return _record_outcome(
+        lookup(claims.identifier), claims, kind=kind, reason=reason, moment=moment
+    )
 
 
 # --- Uploaded PDFs ----------------------------------------------------------------------------

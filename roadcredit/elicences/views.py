@@ -26,9 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from roadcredit.accounts.access import acting_user as _actor
 from roadcredit.accounts.access import sees_full_personal_data, user_role
 from roadcredit.accounts.roles import Role
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
+from roadcredit.core.ratelimit import RateLimited, rate_limited_page, throttle_verification
 
 from . import selectors, services
 from .lean import lean_answer
@@ -43,7 +45,7 @@ from .verification import (
 )
 
 if TYPE_CHECKING:
-    from roadcredit.accounts.models import User
+    pass
 
 View = Callable[..., HttpResponse]
 ISSUERS = frozenset({Role.CLERK, Role.APPROVER})
@@ -76,10 +78,6 @@ def _optional_template(name: str) -> str | None:
     return name
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
-
-
 # --- Public verification ----------------------------------------------------------------------
 
 
@@ -87,6 +85,7 @@ class PdfUploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Licence PDF file"))
 
 
+@rate_limited_page
 def verify(request: HttpRequest, token: str | None = None) -> HttpResponse:
     """The page the licence QR code opens: /v/?t=<token> (or /v/<token>). A POST with
     ``full=1`` asks for the full face data (granted to entitled staff only, and logged)."""
@@ -109,6 +108,17 @@ def verify(request: HttpRequest, token: str | None = None) -> HttpResponse:
 def verify_lean(request: HttpRequest) -> HttpResponse:
     """``/v/check?t=…``: the verdict as JSON (the ASGI deployment answers this path from
     ``elicences.lean`` without going through Django; this view serves it under WSGI)."""
+    try:
+        throttle_verification(request)
+    except RateLimited as exc:
+        limited = JsonResponse(
+            {"message": exc.message, "extra": exc.extra},
+            status=429,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        limited["Retry-After"] = str(exc.retry_after)
+        limited["Cache-Control"] = "no-store"
+        return limited
     response = JsonResponse(
         lean_answer(request.GET.get("t", "")), json_dumps_params={"ensure_ascii": False}
     )
@@ -117,6 +127,7 @@ def verify_lean(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited_page
 def verify_pdf(request: HttpRequest) -> HttpResponse:
     """Upload a licence PDF: seal, integrity, record match and current status."""
     form = PdfUploadForm(request.POST or None, request.FILES or None)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from roadcredit.accounts.access import acting_user as _actor
 from roadcredit.core import clock
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
 from roadcredit.core.jobs.selectors import job_get_for
@@ -61,7 +62,7 @@ from .services.stock import stock_receive, stock_reconcile, stock_spoil, stock_u
 from .stock_selectors import licence_for_print, stock_batches, stock_levels, stock_types
 
 if TYPE_CHECKING:
-    from roadcredit.accounts.models import User
+    pass
 
 View = Callable[..., HttpResponseBase]
 
@@ -79,10 +80,6 @@ def _errors_as_pages(view: View) -> View:
             raise DjangoPermissionDenied(exc.message) from exc
 
     return wrapper
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 def _form_errors(form: forms.Form, exc: ApplicationError) -> None:

@@ -5,6 +5,12 @@
 * XLSX: streamed with openpyxl's read-only reader; the zip's declared uncompressed size is
   checked before anything is parsed (zip-bomb guard). Cells holding formulas are passed on as
   ``columns.FormulaCell`` (the importer rejects them); merged cells are listed by range.
+  Each member's uncompressed size and compression ratio are checked, and ``sharedStrings.xml``
+  (which openpyxl holds in memory whole) has its own cap; a member whose real size differs from
+  the declared one fails its CRC check while it is read and is reported as damaged.
+* Both: the data rows are counted before any is handed out, so a file over ``max_rows`` is
+  refused at once; a file with only its header is refused; a cell longer than Excel's own limit
+  (32,767 characters) is refused naming its row and column.
 
 Row numbers are the spreadsheet's own: the header is row 1, the first data row is row 2.
 Completely blank rows are skipped and counted. The file is read again on every call of
@@ -27,6 +33,9 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 from .columns import FormulaCell, is_blank
+
+# Excel's own limit on one cell (``roadcredit.core.uploads.MAX_CELL_CHARS``).
+MAX_CELL_CHARS = 32_767
 
 SUFFIXES = (".csv", ".xlsx")
 # Spreadsheet XML compresses well, but not this well: a member inflating more than this is a
@@ -90,7 +99,30 @@ class Table:
                 )
             self.blank_rows += pending_blank
             pending_blank = 0
+            for position, value in enumerate(values):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    raise TabularError(
+                        f"第 {number} 行{_column_name(self.headers, position)}的内容有 "
+                        f"{len(value)} 个字符，超过单元格 {MAX_CELL_CHARS} 个字符的上限",
+                        row=number,
+                    )
             yield Row(number, values)
+
+
+def _column_name(headers: tuple[object, ...], position: int) -> str:
+    label = str(headers[position]).strip().rstrip("*") if position < len(headers) else ""
+    return f"第 {position + 1} 列（{label}）" if label else f"第 {position + 1} 列"
+
+
+def _refuse_counted(table: Table, data_rows: int) -> None:
+    """Refuse a file over the row limit, or with no data, before any row is handed out."""
+    if data_rows > table.max_rows:
+        raise TabularError(
+            f"文件有 {data_rows:,} 行数据，超过 {table.max_rows:,} 行的上限，"
+            "请拆分成多个文件分批导入"
+        )
+    if data_rows == 0:
+        raise TabularError("文件只有表头，没有数据行")
 
 
 def open_table(path: Path, *, file_name: str, max_bytes: int, max_rows: int) -> Table:
@@ -195,6 +227,11 @@ def _open_csv(path: Path, *, max_rows: int) -> Table:
     table.headers = _first_row(_csv_rows(table))
     if not table.headers or all(is_blank(value) for value in table.headers):
         raise TabularError("第 1 行（表头）是空的：第 1 行应为列名", row=1)
+    data_rows = 0
+    for number, values in _csv_rows(table):
+        if number > 1 and not all(is_blank(value) for value in values):
+            data_rows += 1
+    _refuse_counted(table, data_rows)
     return table
 
 
@@ -208,6 +245,11 @@ def _csv_rows(table: Table) -> Iterator[tuple[int, tuple[object, ...]]]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise TabularError(
+                        f"第 {number + 1} 行有单元格超过 {MAX_CELL_CHARS} 个字符的上限",
+                        row=number + 1,
+                    ) from None
                 raise TabularError(
                     f"第 {number + 1} 条记录不是有效的 CSV（{exc}），请检查引号是否成对",
                     row=number + 1,
@@ -228,7 +270,7 @@ _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+(?::
 _OVERLAP = 256
 
 
-def _check_zip(path: Path, *, max_bytes: int) -> None:
+def _check_zip(path: Path, *, max_bytes: int, max_shared_strings: int) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -247,16 +289,50 @@ def _check_zip(path: Path, *, max_bytes: int) -> None:
         if member.file_size > _CHUNK and member.file_size > MAX_COMPRESSION_RATIO * max(
             member.compress_size, 1
         ):
-            raise TabularError("工作簿的压缩比异常（疑似压缩炸弹），拒绝读取")
+            raise TabularError(
+                f"工作簿的压缩比异常（{member.filename} 压缩 {member.compress_size:,} 字节、"
+                f"解压后 {member.file_size:,} 字节，超过 {MAX_COMPRESSION_RATIO} 倍），"
+                "疑似压缩炸弹，拒绝读取"
+            )
+        if member.filename.lower().endswith("sharedstrings.xml"):
+            cap = max_shared_strings
+            if member.file_size > cap:
+                raise TabularError(
+                    f"工作簿的共享字符串表解压后 {member.file_size / 1048576:.0f} MB，超过上限 "
+                    f"{cap / 1048576:.0f} MB，请拆分后分批导入，或另存为 CSV 后导入"
+                )
+
+
+def _shared_strings_cap() -> int:
+    from roadcredit.core.uploads import shared_strings_max_bytes
+
+    return shared_strings_max_bytes()
+
+
+_DAMAGED = "工作簿已损坏（{detail}），无法读取：请在 Excel 中打开并另存为 .xlsx 后重新导入"
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _count_xlsx_rows(path: Path, worksheet_path: str) -> int:
+    """Row elements in the sheet XML after the header (streaming; blank rows included)."""
+    count = 0
+    tail = b""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(worksheet_path.lstrip("/")) as xml:
+            while chunk := xml.read(_CHUNK):
+                data = tail + chunk
+                count += len(_ROW_TAG.findall(data)) - len(_ROW_TAG.findall(tail))
+                tail = data[-16:]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise TabularError(_DAMAGED.format(detail=exc.__class__.__name__)) from None
+    return max(count - 1, 0)
 
 
 def _load(path: Path) -> Any:
     try:
         return load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on malformed packages
-        raise TabularError(
-            f"无法读取 .xlsx 工作簿：{exc.__class__.__name__}，请在 Excel 中另存后重试"
-        ) from None
+        raise TabularError(_DAMAGED.format(detail=exc.__class__.__name__)) from None
 
 
 def _merged_ranges(path: Path, worksheet_path: str) -> tuple[MergedRange, ...]:
@@ -281,8 +357,15 @@ def _merged_ranges(path: Path, worksheet_path: str) -> tuple[MergedRange, ...]:
     return tuple(sorted(found, key=lambda item: (item.first_row, item.first_column)))
 
 
+def _merged_or_damaged(path: Path, worksheet_path: str) -> tuple[MergedRange, ...]:
+    try:
+        return _merged_ranges(path, worksheet_path)
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as exc:
+        raise TabularError(_DAMAGED.format(detail=exc.__class__.__name__)) from None
+
+
 def _open_xlsx(path: Path, *, max_bytes: int, max_rows: int) -> Table:
-    _check_zip(path, max_bytes=max_bytes)
+    _check_zip(path, max_bytes=max_bytes, max_shared_strings=_shared_strings_cap())
     workbook = _load(path)
     try:
         if not workbook.worksheets:
@@ -298,12 +381,16 @@ def _open_xlsx(path: Path, *, max_bytes: int, max_rows: int) -> Table:
         format="xlsx",
         headers=(),
         max_rows=max_rows,
-        merged=_merged_ranges(path, worksheet_path) if worksheet_path else (),
+        merged=_merged_or_damaged(path, worksheet_path) if worksheet_path else (),
         estimated_rows=max(declared_rows - 1, 0),
     )
     table.headers = _first_row(_xlsx_rows(table))
     if not table.headers or all(is_blank(value) for value in table.headers):
         raise TabularError("第 1 行（表头）是空的：第 1 个工作表的第 1 行应为列名", row=1)
+    if worksheet_path:
+        counted = _count_xlsx_rows(path, worksheet_path)
+        table.estimated_rows = counted
+        _refuse_counted(table, counted)
     return table
 
 
@@ -325,7 +412,19 @@ def _xlsx_rows(table: Table) -> Iterator[tuple[int, tuple[object, ...]]]:
         sheet = workbook.worksheets[0]
         # The declared <dimension> is often wrong (some exporters write A1); read what is there.
         sheet.reset_dimensions()
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # a bad CRC, cut XML, a lying size: all mean damaged
+                raise TabularError(
+                    _DAMAGED.format(detail=f"第 {number + 1} 行附近：{exc.__class__.__name__}"),
+                    row=number + 1,
+                ) from None
+            number += 1
             yield number, tuple(_xlsx_value(value) for value in values)
     finally:
         workbook.close()

@@ -9,13 +9,14 @@ services. Every failure is an ``ApplicationError`` rendered as ``{"message", "ex
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
+from roadcredit.accounts.access import acting_user as _actor
 from roadcredit.accounts.api_auth import policy_auth
 from roadcredit.core.api_schemas import READ_ERRORS as _READ_ERRORS
 from roadcredit.core.api_schemas import WRITE_ERRORS as _WRITE_ERRORS
@@ -52,15 +53,11 @@ from .schemas import (
 )
 
 if TYPE_CHECKING:
-    from roadcredit.accounts.models import User
+    pass
 
 router = Router()
 
 _PUBLIC_ERRORS: dict[int, Any] = {404: ErrorOut}
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 def _application(request: HttpRequest, public_id: str) -> Any:

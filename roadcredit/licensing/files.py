@@ -8,6 +8,9 @@ Chinese because they go straight to the applicant.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
+
+from roadcredit.core.uploads import UploadContentRefused, check_image, check_pdf_upload
 
 # Magic numbers of the accepted types.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -63,3 +66,16 @@ def check_upload(
         raise UploadRefused(f"只接受 {labels} 格式的文件，所选文件的内容不是这些格式")
     cleaned = "".join(ch for ch in name if ch.isprintable() and ch not in "/\\").strip()
     return CheckedUpload(content_type=content_type, name=(cleaned or "材料")[-NAME_MAX:])
+
+
+def check_content(stream: IO[bytes], *, content_type: str) -> None:
+    """Look inside the file its magic number let through: an image must open as a complete
+    image of that type within the pixel limit; a PDF must carry no script, automatic action or
+    embedded file. ``UploadRefused`` with a Chinese message otherwise."""
+    try:
+        if content_type == "application/pdf":
+            check_pdf_upload(stream)
+        else:
+            check_image(stream, content_type=content_type)
+    except UploadContentRefused as exc:
+        raise UploadRefused(exc.message) from None

@@ -12,8 +12,6 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from roadcredit.accounts.access import sees_full_personal_data
-from roadcredit.core import pii
 from roadcredit.core.api_schemas import ErrorOut as ErrorOut  # re-exported: one error shape
 from roadcredit.elicences.selectors import licence_type_name
 
@@ -23,6 +21,7 @@ from .selectors import (
     ItemMaterials,
     TripStatistics,
     active_commitment,
+    application_contact_phone,
     is_overdue,
     item_label,
 )
@@ -339,9 +338,7 @@ class ApplicationOut(Schema):
     def of(
         cls, application: Application, *, viewer: Any, rows: list[ItemMaterials]
     ) -> ApplicationOut:
-        phone = application.contact_phone_masked
-        if sees_full_personal_data(viewer) and application.contact_phone_encrypted:
-            phone = pii.decrypt(application.contact_phone_encrypted, purpose="phone")
+        phone = application_contact_phone(viewer=viewer, application=application)
         tier_name = (
             default_policy().privileges(application.tier).name_zh if application.tier else ""
         )

@@ -16,9 +16,9 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from roadcredit.accounts.access import user_role
+from roadcredit.accounts.access import sees_full_personal_data, user_role
 from roadcredit.accounts.roles import BUSINESS_STAFF, Role
-from roadcredit.core import clock
+from roadcredit.core import clock, pii
 from roadcredit.core.errors import NotFound, PermissionDenied
 from roadcredit.core.models import PUBLIC_ID_ALPHABET
 from roadcredit.credit.grading.dates import add_months
@@ -530,3 +530,23 @@ def proceedings_of(application: Application) -> list[RevocationProceeding]:
         .filter(commitment__application=application)
         .order_by("opened_at")
     )
+
+
+def application_contact_phone(*, viewer: Any, application: Application) -> str:
+    """The applicant's contact phone as this viewer may see it: in full for roles whose work
+    needs it (decrypted only then, and each such access written to the audit trail as
+    ``licensing.full_view``, naming the viewer and the application), masked for everyone else."""
+    if not (sees_full_personal_data(viewer) and application.contact_phone_encrypted):
+        return application.contact_phone_masked
+    from django.db import transaction
+
+    from roadcredit.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            actor=viewer,
+            action="licensing.full_view",
+            target=application,
+            after={"fields": ["contact_phone"]},
+        )
+    return pii.decrypt(bytes(application.contact_phone_encrypted), purpose="phone")

@@ -1,10 +1,15 @@
 """Checking an evidence photo before it is stored (pure Python, no Django).
 
 The type is decided by the file's first bytes (its magic number), never by the name or the
-content type the phone sends: a renamed PDF or script is refused.
+content type the phone sends: a renamed PDF or script is refused; then Pillow must open it as a
+complete image of that type within the pixel limit (``roadcredit.core.uploads``).
 """
 
 from __future__ import annotations
+
+import io
+
+from roadcredit.core.uploads import UploadContentRefused, check_image
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 _MAGIC: dict[str, bytes] = {
@@ -38,5 +43,9 @@ def photo_content_type(content: bytes, *, max_bytes: int = PHOTO_MAX_BYTES) -> s
     check_photo_size(len(content), max_bytes=max_bytes)
     for content_type, magic in _MAGIC.items():
         if content.startswith(magic):
+            try:
+                check_image(io.BytesIO(content), content_type=content_type, what="照片")
+            except UploadContentRefused as exc:
+                raise PhotoRejected(exc.message) from None
             return content_type
     raise PhotoRejected("只接受 JPG 或 PNG 格式的照片（按文件内容识别）")

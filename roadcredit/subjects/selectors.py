@@ -148,13 +148,26 @@ def operator_practitioners_for(*, viewer: Any, operator: Operator) -> list[Pract
 
 def practitioner_personal_data(*, viewer: Any, practitioner: Practitioner) -> dict[str, Any]:
     """ID number and phone as this viewer may see them: full for roles whose work needs them
-    (decrypted only then), masked for everyone else. ``masked`` says which."""
+    (decrypted only then, and each such access written to the audit trail naming the viewer
+    and the practitioner, ``subjects.full_view``), masked for everyone else. ``masked`` says
+    which."""
     if sees_full_personal_data(viewer):
+        from django.db import transaction
+
+        from roadcredit.audit.services import audit_record
+
         phone = (
             pii.decrypt(practitioner.phone_encrypted, purpose="phone")
             if practitioner.phone_encrypted
             else ""
         )
+        with transaction.atomic():
+            audit_record(
+                actor=viewer,
+                action="subjects.full_view",
+                target=practitioner,
+                after={"fields": ["id_number", "phone"]},
+            )
         return {
             "id_number": pii.decrypt(practitioner.id_number_encrypted, purpose="id_number"),
             "phone": phone,

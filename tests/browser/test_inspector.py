@@ -12,12 +12,13 @@ from roadcredit.credit.models import CreditEvidence, RecordStatus
 from roadcredit.elicences.services import licence_issue
 from roadcredit.portal.models import Finding, ScanEvent
 from roadcredit.portal.presentation import presentation_code
+from roadcredit.portal.tests.support import JPEG  # a real photo: Pillow opens every upload
 from roadcredit.subjects.tests.factories import make_vehicle
 
 from .conftest import PHONE, Session, _session
 
 pytestmark = pytest.mark.browser
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 4096
+
 MUPING = {"latitude": 37.3886, "longitude": 121.6025}
 
 

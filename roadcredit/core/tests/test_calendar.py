@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,10 @@ def cal() -> WorkingCalendar:
     return WorkingCalendar.load()
 
 
-def test_the_shipped_data_cover_2024_to_2026_and_are_marked_unverified(cal):
-    assert cal.years == frozenset({2024, 2025, 2026})
-    assert cal.unverified_years == frozenset({2024, 2025, 2026})
+def test_the_shipped_data_cover_2024_to_2027_are_unverified_and_2027_is_provisional(cal):
+    assert cal.years == frozenset({2024, 2025, 2026, 2027})
+    assert cal.unverified_years == frozenset({2024, 2025, 2026, 2027})
+    assert cal.provisional_years == frozenset({2027})
 
 
 @pytest.mark.parametrize(
@@ -121,13 +123,65 @@ def test_it_names_the_holiday_a_day_off_belongs_to(cal):
 
 def test_it_refuses_to_guess_for_a_year_without_data(cal):
     with pytest.raises(CalendarYearMissing) as caught:
-        cal.is_working_day(D(2027, 3, 1))
+        cal.is_working_day(D(2028, 3, 1))
 
-    assert caught.value.year == 2027
-    assert "2027" in caught.value.message and "缺少" in caught.value.message
+    assert caught.value.year == 2028
+    assert "2028" in caught.value.message and "缺少" in caught.value.message
     with pytest.raises(CalendarYearMissing):
-        cal.add_working_days(D(2026, 12, 28), 10)
+        cal.add_working_days(D(2027, 12, 27), 10)
     assert not cal.covers(D(2023, 12, 29))
+
+
+# --- 2027: the statutory days off, provisional until the State Council's notice ----------------
+
+
+@pytest.mark.parametrize(
+    ("day", "working", "why"),
+    [
+        (D(2027, 1, 1), False, "元旦 (a Friday)"),
+        (D(2027, 1, 4), True, "first working day of 2027"),
+        (D(2027, 2, 4), True, "the Thursday before 除夕"),
+        (D(2027, 2, 5), False, "除夕"),
+        (D(2027, 2, 6), False, "初一"),
+        (D(2027, 2, 8), False, "初三, a Monday"),
+        (D(2027, 2, 9), True, "补假 for 初一/初二 on the weekend is not known yet"),
+        (D(2027, 4, 5), False, "清明节"),
+        (D(2027, 5, 3), True, "补假 for 劳动节 on the weekend is not known yet"),
+        (D(2027, 6, 9), False, "端午节"),
+        (D(2027, 9, 15), False, "中秋节"),
+        (D(2027, 10, 1), False, "国庆节"),
+        (D(2027, 10, 4), True, "补假 for 国庆节 on the weekend is not known yet"),
+    ],
+)
+def test_2027_has_the_statutory_days_off(cal, day, working, why):
+    assert cal.is_working_day(day) is working, why
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected", "why"),
+    [
+        (D(2026, 12, 28), 5, D(2027, 1, 5), "across the new year, skipping 元旦"),
+        (D(2026, 11, 30), 20, D(2026, 12, 28), "a 20-day deadline accepted today stays in 2026"),
+        (D(2026, 12, 14), 20, D(2027, 1, 12), "a 20-day deadline running into 2027"),
+        (D(2027, 1, 29), 5, D(2027, 2, 9), "over the Spring Festival"),
+        (D(2027, 9, 27), 5, D(2027, 10, 5), "over 国庆节"),
+        (D(2026, 11, 27), 15, D(2026, 12, 18), "an objection decided within 15 working days"),
+    ],
+)
+def test_it_counts_2027_deadlines(cal, start, days, expected, why):
+    assert cal.add_working_days(start, days) == expected, why
+
+
+def test_counting_through_a_provisional_year_warns_once(caplog):
+    fresh = WorkingCalendar.load()
+    with caplog.at_level(logging.WARNING, logger="roadcredit.core.calendar"):
+        fresh.add_working_days(D(2026, 12, 21), 10)
+        fresh.add_working_days(D(2027, 3, 1), 10)
+        fresh.add_working_days(D(2026, 3, 2), 10)
+
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "2027" in warnings[0] and "暂定" in warnings[0]
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -180,6 +234,12 @@ def test_it_loads_a_directory_of_year_files(tmp_path):
             "both off and make-up",
         ),
         ("2030.toml", "year = [", "2030.toml"),
+        ("2030.toml", "year = 2030\nprovisional = 'yes'\n", "'provisional' must be true or false"),
+        (
+            "2030.toml",
+            "year = 2030\nprovisional = true\nverified = true\n",
+            "a provisional year cannot be verified",
+        ),
     ],
 )
 def test_it_rejects_malformed_or_contradictory_data(tmp_path, file_name, text, problem):

@@ -23,3 +23,9 @@ def test_a_data_directory_setting_replaces_the_shipped_files(tmp_path):
 
     assert 2025 in get_calendar().years
     assert DEFAULT_DIRECTORY.is_dir()
+
+
+def test_a_deadline_counted_now_runs_into_2027_instead_of_failing():
+    # 2026-11-28: a 20-working-day deadline from mid-December ends in January 2027.
+    assert get_calendar().add_working_days(dt.date(2026, 12, 14), 20) == dt.date(2027, 1, 12)
+    assert 2027 in get_calendar().provisional_years

@@ -167,6 +167,7 @@ class CreditRecord(PublicModel):
     subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
     operator = models.ForeignKey(
         "subjects.Operator",
+        db_index=False,  # led by the (subject, occurred_on) index
         verbose_name=_("operator"),
         on_delete=models.PROTECT,
         related_name="credit_records",
@@ -175,6 +176,7 @@ class CreditRecord(PublicModel):
     )
     vehicle = models.ForeignKey(
         "subjects.Vehicle",
+        db_index=False,  # led by the (subject, occurred_on) index
         verbose_name=_("vehicle"),
         on_delete=models.PROTECT,
         related_name="credit_records",
@@ -183,6 +185,7 @@ class CreditRecord(PublicModel):
     )
     practitioner = models.ForeignKey(
         "subjects.Practitioner",
+        db_index=False,  # led by the (subject, occurred_on) index
         verbose_name=_("practitioner"),
         on_delete=models.PROTECT,
         related_name="credit_records",
@@ -209,11 +212,16 @@ class CreditRecord(PublicModel):
     publication_rule_id = models.CharField(_("publication rule"), max_length=60, blank=True)
     published = models.BooleanField(_("published"), default=False)
     source = models.ForeignKey(
-        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="records"
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,  # led by the unique (source, source_ref) constraint
     )
     source_ref = models.CharField(_("source reference"), max_length=100)
     batch = models.ForeignKey(
         IntakeBatch,
+        db_index=False,  # credit_rec_batch_idx
         verbose_name=_("intake batch"),
         on_delete=models.PROTECT,
         related_name="records",

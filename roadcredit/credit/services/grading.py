@@ -42,7 +42,7 @@ from roadcredit.credit.models import (
     RuleSetVersion,
     Scheme,
 )
-from roadcredit.subjects.models import Operator, Practitioner
+from roadcredit.subjects.models import Operator, Practitioner, Qualification
 
 if TYPE_CHECKING:
     from roadcredit.accounts.models import User
@@ -153,12 +153,38 @@ def facts_for(subject: GradedSubject, *, as_of: dt.date) -> list[Fact]:
     first_later_move = RecordStatusChange.objects.filter(
         record=OuterRef("pk"), changed_on__gt=as_of
     ).order_by("changed_at", "pk")
-    records = (
+    rows = (
         _records_of(subject)
         .filter(occurred_on__lte=as_of)
         .annotate(status_then=Subquery(first_later_move.values("from_status")[:1]))
+        .order_by()
+        .values_list(
+            "public_id",
+            "behaviour_code",
+            "points",
+            "direction",
+            "severity",
+            "occurred_on",
+            "decided_on",
+            "status",
+            "on_serious_list",
+            "status_then",
+        )
     )
-    return [record_fact(r, status=r.status_then) for r in records]
+    return [
+        Fact(
+            record_id=public_id,
+            behaviour_code=code,
+            points=points,
+            direction=direction,
+            severity=severity or "minor",
+            occurred_on=occurred,
+            decided_on=decided,
+            status=then or status,
+            on_serious_list=listed,
+        )
+        for public_id, code, points, direction, severity, occurred, decided, status, listed, then in rows
+    ]
 
 
 # -- rule sets ----------------------------------------------------------------------------------
@@ -184,7 +210,12 @@ def ruleset_of(row: RuleSetVersion) -> RuleSet:
 def active_ruleset(scheme: str) -> tuple[RuleSetVersion, RuleSet]:
     """The active version of ``scheme`` and its parsed rule set. If no version was ever
     activated, the bundled default is loaded and activated (audited, actor "system")."""
-    row = RuleSetVersion.objects.filter(scheme=scheme, status=RuleSetStatus.ACTIVE).first()
+    # The frozen texts are read only when this version is not parsed yet (``ruleset_of``).
+    row = (
+        RuleSetVersion.objects.filter(scheme=scheme, status=RuleSetStatus.ACTIVE)
+        .defer("toml_text", "catalogue_text")
+        .first()
+    )
     if row is None:
         from roadcredit.credit.services.rulesets import ruleset_bootstrap
 
@@ -228,6 +259,13 @@ def _same(current: GradeSnapshot, result: GradeResult, row: RuleSetVersion) -> b
     )
 
 
+class _Unread:
+    """Marks "the caller did not read the current snapshot" (None means it has none)."""
+
+
+_UNREAD = _Unread()
+
+
 def snapshot_store(
     *,
     subject: GradedSubject,
@@ -237,13 +275,20 @@ def snapshot_store(
     actor: User | None,
     at: dt.datetime,
     audit: bool = True,
+    current: GradeSnapshot | _Unread | None = _UNREAD,
 ) -> GradeSnapshot:
     """Store ``result`` as the subject's current grade if it changed; return the current one.
 
     Must run in the caller's transaction with the subject row locked. ``audit=False``: the
-    batch regrade audits once per job instead of once per subject.
+    batch regrade audits once per job instead of once per subject. ``current``: the subject's
+    current snapshot (None: it has none) when the caller read it under the lock already.
     """
-    current = GradeSnapshot.objects.filter(is_current=True, **_subject_filter(subject)).first()
+    if isinstance(current, _Unread):
+        current = (
+            GradeSnapshot.objects.filter(is_current=True, **_subject_filter(subject))
+            .order_by()
+            .first()
+        )
     if current is not None and _same(current, result, row):
         return current
     if current is not None:
@@ -281,6 +326,81 @@ def snapshot_store(
     return snapshot
 
 
+_CURRENT_FIELDS = (
+    "id",
+    "subject_kind",
+    "operator_id",
+    "practitioner_id",
+    "as_of",
+    "grade",
+    "score",
+    "rated",
+    "tier",
+    "ruleset_id",
+    "input_fingerprint",
+    "computed_at",
+    "reason",
+    "is_current",
+)
+
+
+_active_rows: dict[tuple[int, str], RuleSetVersion] = {}
+
+
+def _locked_for_regrade(
+    subject: GradedSubject,
+) -> tuple[GradedSubject, dt.date | None, GradeSnapshot | None, tuple[RuleSetVersion, RuleSet]]:
+    """Lock the subject row, then read in one statement its anchor (drivers), its current
+    snapshot and which rule-set version is active: two round trips instead of five on the path
+    of every new record."""
+    model: Any = type(subject)
+    column = "operator" if isinstance(subject, Operator) else "practitioner"
+    scheme = Scheme.ENTERPRISE if column == "operator" else Scheme.DRIVER
+    current = GradeSnapshot.objects.filter(is_current=True, **{column: OuterRef("pk")}).order_by()
+    annotations: dict[str, Any] = {
+        f"_current_{name}": Subquery(current.values(name)[:1]) for name in _CURRENT_FIELDS
+    }
+    active = RuleSetVersion.objects.filter(scheme=scheme, status=RuleSetStatus.ACTIVE).order_by()
+    annotations["_ruleset_pk"] = Subquery(active.values("pk")[:1])
+    annotations["_ruleset_digest"] = Subquery(active.values("digest")[:1])
+    if column == "practitioner":
+        first = (
+            Qualification.objects.filter(
+                practitioner=OuterRef("pk"), category__in=DRIVING_CATEGORIES
+            )
+            .order_by()
+            .values("practitioner")
+            .annotate(first=Min("first_issue_date"))
+            .values("first")
+        )
+        annotations["_anchor"] = Subquery(first[:1])
+    # The lock comes first, in a statement of its own: under READ COMMITTED a statement that
+    # waits for the row lock still reads the other tables as they were when it started, so one
+    # combined statement could miss the snapshot a concurrent regrade just committed and insert
+    # a second current one (tests/resilience: regrade racing a new record).
+    list(model.objects.select_for_update(of=("self",)).filter(pk=subject.pk).values_list("pk"))
+    locked = model.objects.annotate(**annotations).get(pk=subject.pk)
+    if column == "practitioner":
+        anchor: dt.date | None = locked._anchor
+    else:
+        anchor = enterprise_anchor(locked)
+    snapshot: GradeSnapshot | None = None
+    if locked._current_id is not None:
+        snapshot = GradeSnapshot.from_db(
+            locked._state.db,
+            list(_CURRENT_FIELDS),
+            [getattr(locked, f"_current_{name}") for name in _CURRENT_FIELDS],
+        )
+    # The version row is immutable once active but for its status, which the statement just
+    # read: a version seen before comes from memory, a new one (or none yet) is looked up.
+    key = (locked._ruleset_pk, locked._ruleset_digest)
+    row = _active_rows.get(key) if key[0] is not None else None
+    if row is None:
+        row = active_ruleset(scheme)[0]
+        _active_rows[(row.pk, row.digest)] = row
+    return locked, anchor, snapshot, (row, ruleset_of(row))
+
+
 def subject_regrade(
     *,
     subject: GradedSubject,
@@ -292,17 +412,23 @@ def subject_regrade(
     set; a new snapshot only if the grade changed. Returns the current snapshot."""
     at = at or clock.now()
     as_of = timezone.localdate(at)
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: an error here aborts the caller
+    # anyway, and the savepoint cost two round trips on every new record.
+    with transaction.atomic(savepoint=False):
         # Lock the subject: two records of one subject arriving at once would otherwise both
         # read the same current snapshot and both try to insert the next one.
-        model = type(subject)
-        locked = model.objects.select_for_update().get(pk=subject.pk)
-        row, ruleset = active_ruleset(scheme_of(locked))
-        result = grade(
-            engine_subject(locked), facts_for(locked, as_of=as_of), ruleset, as_of, explain=False
-        )
+        locked, anchor, current, (row, ruleset) = _locked_for_regrade(subject)
+        scheme = scheme_of(locked)
+        engine_input = Subject(locked.public_id, scheme, anchor, subject_flags(locked))  # type: ignore[arg-type]
+        result = grade(engine_input, facts_for(locked, as_of=as_of), ruleset, as_of, explain=False)
         return snapshot_store(
-            subject=locked, result=result, row=row, reason=reason, actor=actor, at=at
+            subject=locked,
+            result=result,
+            row=row,
+            reason=reason,
+            actor=actor,
+            at=at,
+            current=current,
         )
 
 

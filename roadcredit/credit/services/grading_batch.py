@@ -1,14 +1,19 @@
-"""Set-based regrade: one SQL ``GROUP BY`` per chunk of subjects computes the engine's
-``Summary`` for every subject, ``grade_from_summary`` turns it into the grade, and only the
-subjects whose grade changed get a new snapshot (their fingerprint from the engine itself).
+"""Set-based regrade: one SQL statement per chunk of subjects computes the engine's ``Summary``
+for every subject and, with ``grading_sql.decision_sql`` (``grade_from_summary`` as SQL), its
+grade, and compares it with the current snapshot; only the subjects whose grade changed are
+graded again under their row locks and get a new snapshot. On PostgreSQL that second pass is
+set-based as well: grade and input fingerprint in SQL, old snapshots retired and new ones
+inserted one statement each. Explanations are never stored (``grading.grade_explain``).
 
 The SQL mirrors ``grading.summary_vector`` (docs/decisions/007-credit-grading-engine.md):
 a record counts when its status is one of the rule set's counted statuses, it has a decision
 dated on or before the as-of date, and it occurred in the window. Enterprise: one rolling window
 for everyone (the operator's own records and its vehicles', all carrying ``operator_id``).
-Driver: each practitioner's graded cycle and running cycle come from its own anchor; they are
-computed in Python with the engine's ``evaluation_period`` and joined through a temporary table.
-A hypothesis test checks on random data that this path gives exactly ``grade()`` per subject.
+Driver: each practitioner's graded cycle and running cycle come from its own anchor (earliest
+first issue of a driving qualification), computed in SQL too (``driver_windows_sql``: month
+arithmetic clamped to the month end, as ``dates.add_months``). Hypothesis tests check on random
+data that this path gives exactly ``grade()`` per subject — summary, cycle windows, grade and
+the stored fingerprint — and table tests pin the cycle windows on month ends and 29 February.
 
 Chunks are subjects in primary-key order; ``regrade_chunk`` returns the last key, which the
 batch-regrade job keeps as its checkpoint (resumable).
@@ -22,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -37,6 +43,7 @@ from roadcredit.credit.grading import (
     evaluation_period,
     grade,
 )
+from roadcredit.credit.grading.fingerprint import FINGERPRINT_VERSION
 from roadcredit.credit.models import CreditRecord, GradedKind, GradeSnapshot, RuleSetVersion
 from roadcredit.credit.services.grading import (
     DRIVING_CATEGORIES,
@@ -157,64 +164,140 @@ def _enterprise_summaries(
         return {row[0]: _summary(row, 1, groups) for row in cursor.fetchall()}
 
 
-_WINDOWS = "credit_regrade_windows"
-_SUMMARY_WINDOWS = "credit_summary_windows"
+def _add_months_sql(day: str, months: str) -> str:
+    """SQL for ``dates.add_months(day, months)``: the same day ``months`` later, clamped to the
+    end of that month, computed from ``day`` itself (never by stepping)."""
+    if connection.vendor == "postgresql":
+        # PostgreSQL's date + interval clamps to the month's last day, like ``add_months``.
+        return f"(({day}) + make_interval(months => ({months})))::date"
+    # SQLite's "+N months" overflows into the next month (2025-02-29 -> 2025-03-01); the last
+    # day of the target month bounds it.
+    n = f"printf('%%+d months', {months})"
+    last = f"date({day}, 'start of month', printf('%%+d months', ({months}) + 1), '-1 day')"
+    return f"min(date({day}, {n}), {last})"
+
+
+def _day_before_sql(day: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(({day}) - 1)"
+    return f"date({day}, '-1 day')"
+
+
+def _month_index_sql(day: str) -> str:
+    """year * 12 + month - 1 of a date column."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(YEAR FROM {day})::int * 12 + EXTRACT(MONTH FROM {day})::int - 1)"
+    return (
+        f"(CAST(strftime('%%Y', {day}) AS INTEGER) * 12 "
+        f"+ CAST(strftime('%%m', {day}) AS INTEGER) - 1)"
+    )
+
+
+def driver_windows_sql(
+    ruleset: RuleSet,
+    as_of: dt.date,
+    *,
+    after: int = 0,
+    limit: int = 50_000,
+    only: Sequence[int] | None = None,
+) -> tuple[str, list[Any]]:
+    """Common table expressions ending in ``w (subject_id, public_id, rated, g_start, g_end,
+    o_start, o_end)``: each practitioner's graded cycle and running cycle as of ``as_of``,
+    computed in SQL exactly as ``driver.evaluation_period`` does (property-tested).
+
+    anchor = the earliest first issue date of a driving qualification; cycle k runs from
+    ``add_months(anchor, 12k)`` to the day before ``add_months(anchor, 12(k+1))``; the running
+    cycle is the k whose bounds hold ``as_of`` (from the months elapsed, one back when the
+    anniversary day lies later in the month), the graded one k - 1; no graded cycle while k = 0
+    or without an anchor (not rated).
+    """
+    where, subject_params = _subject_filter("p", after, limit, only)
+    return _driver_windows(ruleset, as_of, where, subject_params)
+
+
+def _driver_windows(
+    ruleset: RuleSet, as_of: dt.date, where: str, subject_params: list[Any]
+) -> tuple[str, list[Any]]:
+    months = ruleset.period_months
+    categories = list(DRIVING_CATEGORIES)
+    marks = ", ".join(["%s"] * len(categories))
+    as_of_index = as_of.year * 12 + as_of.month - 1
+
+    def add(n: str) -> str:
+        return _add_months_sql("anchor", n)
+
+    sql = (
+        f"subj AS (SELECT p.id, p.public_id FROM {Practitioner._meta.db_table} p WHERE {where}), "  # noqa: S608 (constant names, values as params)
+        "anc AS (SELECT s.id, s.public_id, MIN(q.first_issue_date) AS anchor FROM subj s "
+        f"LEFT JOIN {Qualification._meta.db_table} q ON q.practitioner_id = s.id "
+        f"AND q.category IN ({marks}) GROUP BY s.id, s.public_id), "
+        # The windows depend on the anchor alone: computed once per distinct anchor date.
+        "cyc0 AS (SELECT anchor, "
+        f"(%s - {_month_index_sql('anchor')}) / {months} AS k0 FROM "
+        "(SELECT DISTINCT anchor FROM anc WHERE anchor <= %s) x), "
+        f"cyc AS (SELECT anchor, k0 - CASE WHEN {add(f'{months} * k0')} > %s THEN 1 ELSE 0 END "
+        "AS k FROM cyc0), "
+        "win AS (SELECT anchor, (k >= 1) AS rated, "
+        f"CASE WHEN k >= 1 THEN {add(f'{months} * (k - 1)')} END AS g_start, "
+        f"CASE WHEN k >= 1 THEN {_day_before_sql(add(f'{months} * k'))} END AS g_end, "
+        f"{add(f'{months} * k')} AS o_start, "
+        f"{_day_before_sql(add(f'{months} * (k + 1)'))} AS o_end FROM cyc), "
+        "w AS (SELECT a.id AS subject_id, a.public_id, a.anchor, "
+        "COALESCE(x.rated, 1 = 0) AS rated, x.g_start, x.g_end, x.o_start, x.o_end "
+        "FROM anc a LEFT JOIN win x ON x.anchor = a.anchor)"
+    )
+    return sql, [*subject_params, *categories, as_of_index, as_of, as_of]
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+DriverWindow = tuple[bool, dt.date | None, dt.date | None, dt.date | None, dt.date | None]
 
 
 def _driver_summaries(
     ruleset: RuleSet,
-    windows: dict[int, tuple[dt.date | None, dt.date | None, dt.date | None, dt.date | None]],
     as_of: dt.date,
-) -> dict[int, tuple[Summary, Summary | None]]:
-    """(graded-cycle summary, running-cycle summary) per practitioner with a window."""
-    if not windows:
-        return {}
+    *,
+    after: int,
+    limit: int,
+    only: Sequence[int] | None,
+) -> list[tuple[int, str, DriverWindow, Summary, Summary | None]]:
+    """Per practitioner in the chunk: its SQL windows and the summaries of its graded cycle and
+    running cycle, in pk order."""
     table = CreditRecord._meta.db_table
-    rows = [(pk, *w) for pk, w in windows.items()]
+    windows, params = driver_windows_sql(ruleset, as_of, after=after, limit=limit, only=only)
+    graded = "r.occurred_on BETWEEN w.g_start AND w.g_end"
+    running = "r.occurred_on BETWEEN w.o_start AND w.o_end"
+    columns = _aggregates(ruleset, graded, params) + _aggregates(ruleset, running, params)
+    counted = _counted_clause(ruleset, params, as_of)
+    sql = (
+        f"WITH {windows} SELECT w.subject_id, w.public_id, w.rated, w.g_start, w.g_end, "  # noqa: S608 (constant names, values as params)
+        f"w.o_start, w.o_end, {', '.join(columns)} FROM w LEFT JOIN {table} r "
+        f"ON r.practitioner_id = w.subject_id AND {counted} AND (({graded}) OR ({running})) "
+        "GROUP BY w.subject_id, w.public_id, w.rated, w.g_start, w.g_end, w.o_start, w.o_end "
+        "ORDER BY w.subject_id"
+    )
+    groups = len(ruleset.code_groups)
+    width = _WIDTH_BASE + groups
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_SUMMARY_WINDOWS} (subject_id bigint PRIMARY KEY, "
-            "g_start date, g_end date, o_start date, o_end date)"
-        )
-        cursor.execute(f"DELETE FROM {_SUMMARY_WINDOWS}")  # noqa: S608 (constant names, values as params)
-        _insert_windows(cursor, rows)
-        select_params: list[Any] = []
-        graded = "r.occurred_on BETWEEN w.g_start AND w.g_end"
-        running = "r.occurred_on BETWEEN w.o_start AND w.o_end"
-        columns = _aggregates(ruleset, graded, select_params) + _aggregates(
-            ruleset, running, select_params
-        )
-        where_params: list[Any] = []
-        counted = _counted_clause(ruleset, where_params, as_of)
-        sql = (
-            f"SELECT w.subject_id, {', '.join(columns)} FROM {_SUMMARY_WINDOWS} w "  # noqa: S608 (constant names, values as params)
-            f"JOIN {table} r ON r.practitioner_id = w.subject_id "
-            f"WHERE {counted} AND (({graded}) OR ({running})) GROUP BY w.subject_id"
-        )
-        cursor.execute(sql, [*select_params, *where_params])
-        groups = len(ruleset.code_groups)
-        width = _WIDTH_BASE + groups
-        found: dict[int, tuple[Summary, Summary | None]] = {}
+        cursor.execute(sql, params)
         for row in cursor.fetchall():
-            has_open = windows[row[0]][2] is not None
-            found[row[0]] = (
-                _summary(row, 1, groups),
-                _summary(row, 1 + width, groups) if has_open else None,
+            window: DriverWindow = (
+                bool(row[2]),
+                _as_date(row[3]),
+                _as_date(row[4]),
+                _as_date(row[5]),
+                _as_date(row[6]),
             )
-        cursor.execute(f"DELETE FROM {_SUMMARY_WINDOWS}")  # noqa: S608 (constant names, values as params)
-        return found
-
-
-def _insert_windows(cursor: Any, rows: list[tuple[Any, ...]]) -> None:
-    if connection.vendor == "postgresql":
-        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-        with raw.copy(
-            f"COPY {_SUMMARY_WINDOWS} (subject_id, g_start, g_end, o_start, o_end) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor.executemany(f"INSERT INTO {_SUMMARY_WINDOWS} VALUES (%s, %s, %s, %s, %s)", rows)  # noqa: S608 (constant names, values as params)
+            main = _summary(row, 7, groups)
+            running_summary = _summary(row, 7 + width, groups) if window[3] is not None else None
+            found.append((row[0], row[1], window, main, running_summary))
+    return found
 
 
 # -- grades -----------------------------------------------------------------------------------
@@ -260,6 +343,7 @@ class SubjectSummary:
     plan: PeriodPlan
     main: Summary
     running: Summary | None
+    window: DriverWindow | None = None  # drivers: (rated, graded, running cycle) from the SQL
 
 
 def fast_summaries(
@@ -290,20 +374,12 @@ def fast_summaries(
             plan = evaluation_period(Subject(public_id, "enterprise", anchor), ruleset, as_of)
             out.append(SubjectSummary(pk, public_id, plan, summaries.get(pk, empty), None))
         return out
-    drivers = _practitioner_subjects(after, limit, only)
-    windows: dict[int, tuple[Any, Any, Any, Any]] = {}
-    plans: dict[int, PeriodPlan] = {}
-    for pk, public_id, first_issue in drivers:
-        plan = evaluation_period(Subject(public_id, "driver", first_issue), ruleset, as_of)
-        plans[pk] = plan
-        if plan.start is not None or plan.open_start is not None:
-            windows[pk] = (plan.start, plan.end, plan.open_start, plan.open_end)
-    found = _driver_summaries(ruleset, windows, as_of)
-    for pk, public_id, _anchor in drivers:
-        plan = plans[pk]
-        default = (empty, empty if plan.open_start is not None else None)
-        main, running = found.get(pk, default)
-        out.append(SubjectSummary(pk, public_id, plan, main, running))
+    anchors = {pk: anchor for pk, _public_id, anchor in _practitioner_subjects(after, limit, only)}
+    for pk, public_id, window, main, running in _driver_summaries(
+        ruleset, as_of, after=after, limit=limit, only=only
+    ):
+        plan = evaluation_period(Subject(public_id, "driver", anchors[pk]), ruleset, as_of)
+        out.append(SubjectSummary(pk, public_id, plan, main, running, window))
     return out
 
 
@@ -361,9 +437,8 @@ def _changed_sql(column: str, ruleset_pk: int) -> tuple[str, list[Any]]:
     return (
         "SELECT d.id, d.public_id, d.grade, d.score, d.rated, d.tier, "  # noqa: S608 (constant names, values as params)
         "(g.id IS NULL OR g.grade <> d.grade OR g.score IS DISTINCT FROM d.score "
-        "OR g.rated <> d.rated OR g.tier <> d.tier OR g.ruleset_id <> %s) "
-        f"FROM dec d LEFT JOIN {snapshots} g ON g.{column} = d.id AND g.is_current "
-        "ORDER BY d.id"
+        "OR g.rated <> d.rated OR g.tier <> d.tier OR g.ruleset_id <> %s) AS changed "
+        f"FROM dec d LEFT JOIN {snapshots} g ON g.{column} = d.id AND g.is_current"
     ), [ruleset_pk]
 
 
@@ -378,6 +453,104 @@ def _enterprise_rated_before(ruleset: RuleSet, as_of: dt.date) -> Any:
     )
 
 
+def _decision_ctes(
+    scheme: str,
+    ruleset: RuleSet,
+    as_of: dt.date,
+    *,
+    where: str,
+    where_params: list[Any],
+    key_range: tuple[int, int] | None,
+    fingerprint: bool = False,
+) -> tuple[str, list[Any]]:
+    """Common table expressions ending in ``dec (id, public_id, rated, grade, score, tier)``
+    for the subjects selected by ``where`` (over alias ``o`` / ``p``): the summaries of
+    ``_aggregates`` and the decision of ``grading_sql.decision_sql``, in one statement. The
+    subjects are in ``subj`` (operators) or ``w`` (practitioners, with their cycle windows).
+    ``key_range``: the subjects' lowest and highest key when they fill most of that range (the
+    records are read by that range, which the planner can estimate); None: scattered subjects
+    (just their records are read).
+    ``fingerprint`` (PostgreSQL): ``dec`` also has the engine's input fingerprint, from the
+    lines of the very records the aggregate counts (``_FINGERPRINT`` below)."""
+    postgres = connection.vendor == "postgresql"
+    assert postgres or not fingerprint
+    records = CreditRecord._meta.db_table
+    params: list[Any] = []
+    prefix = f"{FINGERPRINT_VERSION}\n{ruleset.digest}\n{as_of.isoformat()}\n"
+    lines = f", {_LINES} AS lines" if fingerprint else ""
+    if scheme == "enterprise":
+        plan0 = evaluation_period(Subject("x", "enterprise", as_of), ruleset, as_of)
+        assert plan0.start is not None and plan0.end is not None
+        params.extend(where_params)
+        aggregates = _named(ruleset, "1 = 1", params, "m_")
+        subject_range = "r.operator_id IN (SELECT id FROM subj)"
+        if key_range is not None:
+            subject_range = "r.operator_id BETWEEN %s AND %s"
+            params.extend(key_range)
+        counted = _counted_clause(ruleset, params, as_of)
+        params.extend([plan0.start, plan0.end, _enterprise_rated_before(ruleset, as_of)])
+        decision = decision_sql(ruleset, "c.m_", rated="c.rated", postgres=postgres)
+        sql = (
+            "subj AS (SELECT o.id, o.public_id, o.created_at "  # noqa: S608 (constant names, values as params)
+            f"FROM {Operator._meta.db_table} o WHERE {where}), "
+            f"agg AS (SELECT r.operator_id AS sid, {', '.join(aggregates)}{lines} "
+            f"FROM {records} r WHERE {subject_range} "
+            f"AND {counted} AND r.occurred_on >= %s AND r.occurred_on <= %s "
+            "GROUP BY r.operator_id), "
+            "calc AS (SELECT s.id, s.public_id, s.created_at, (s.created_at < %s) AS rated, "
+            f"{', '.join(_zeroed(ruleset, 'm_'))}{', a.lines' if fingerprint else ''} "
+            "FROM subj s LEFT JOIN agg a ON a.sid = s.id), "
+            f"dec AS (SELECT c.id, c.public_id, c.rated, {decision.grade} AS grade, "
+            f"{decision.score} AS score, {decision.tier} AS tier"
+        )
+        if fingerprint:
+            sql += ", " + _FINGERPRINT.format(
+                head="%s::text || c.public_id || '|enterprise|' || "
+                "to_char((c.created_at AT TIME ZONE %s)::date, 'YYYY-MM-DD') || '|'"
+            )
+            params.extend([prefix, settings.TIME_ZONE])
+        return sql + " FROM calc c)", params
+    windows, window_params = _driver_windows(ruleset, as_of, where, where_params)
+    params.extend(window_params)
+    graded = "r.occurred_on BETWEEN w.g_start AND w.g_end"
+    running = "r.occurred_on BETWEEN w.o_start AND w.o_end"
+    aggregates = _named(ruleset, graded, params, "m_") + _named(ruleset, running, params, "o_")
+    subject_range = "r.practitioner_id IN (SELECT subject_id FROM w)"
+    if key_range is not None:
+        subject_range = "r.practitioner_id BETWEEN %s AND %s"
+        params.extend(key_range)
+    counted = _counted_clause(ruleset, params, as_of)
+    decision = decision_sql(
+        ruleset,
+        "c.m_",
+        rated="c.rated",
+        running="c.o_",
+        has_running="c.has_open",
+        postgres=postgres,
+    )
+    sql = (
+        f"{windows}, "  # noqa: S608 (constant names, values as params)
+        f"agg AS (SELECT r.practitioner_id AS sid, {', '.join(aggregates)}{lines} "
+        f"FROM {records} r "
+        f"JOIN w ON w.subject_id = r.practitioner_id WHERE {subject_range} "
+        f"AND {counted} AND (({graded}) OR ({running})) GROUP BY r.practitioner_id), "
+        "calc AS (SELECT w.subject_id AS id, w.public_id, w.anchor, w.rated, "
+        "(w.o_start IS NOT NULL) AS has_open, "
+        f"{', '.join(_zeroed(ruleset, 'm_') + _zeroed(ruleset, 'o_'))}"
+        f"{', a.lines' if fingerprint else ''} "
+        "FROM w LEFT JOIN agg a ON a.sid = w.subject_id), "
+        f"dec AS (SELECT c.id, c.public_id, c.rated, {decision.grade} AS grade, "
+        f"{decision.score} AS score, {decision.tier} AS tier"
+    )
+    if fingerprint:
+        sql += ", " + _FINGERPRINT.format(
+            head="%s::text || c.public_id || '|driver|' || "
+            "COALESCE(to_char(c.anchor, 'YYYY-MM-DD'), '') || '|'"
+        )
+        params.append(prefix)
+    return sql + " FROM calc c)", params
+
+
 def fast_decisions(
     scheme: str,
     ruleset: RuleSet,
@@ -389,111 +562,87 @@ def fast_decisions(
     only: Sequence[int] | None = None,
 ) -> list[FastRow]:
     """Grades of up to ``limit`` subjects (pk > ``after``, or the pks in ``only``) computed in
-    one SQL statement — the summaries of ``_aggregates`` and the decision of
-    ``grading_sql.decision_sql`` — each flagged if it differs from the current snapshot."""
-    postgres = connection.vendor == "postgresql"
-    records = CreditRecord._meta.db_table
-    params: list[Any] = []
-    if scheme == "enterprise":
-        plan0 = evaluation_period(Subject("x", "enterprise", as_of), ruleset, as_of)
-        assert plan0.start is not None and plan0.end is not None
-        where, subject_params = _subject_filter("o", after, limit, only)
-        params.extend(subject_params)
-        aggregates = _named(ruleset, "1 = 1", params, "m_")
-        counted = _counted_clause(ruleset, params, as_of)
-        params.extend([plan0.start, plan0.end, _enterprise_rated_before(ruleset, as_of)])
-        decision = decision_sql(ruleset, "c.m_", rated="c.rated", postgres=postgres)
-        changed, changed_params = _changed_sql("operator_id", ruleset_pk)
-        # A contiguous chunk reads its key range; scattered subjects (``only``) read just theirs.
-        subject_range = (
-            "r.operator_id IN (SELECT id FROM subj)"
-            if only is not None
-            else "r.operator_id >= (SELECT MIN(id) FROM subj) "
-            "AND r.operator_id <= (SELECT MAX(id) FROM subj)"
-        )
-        sql = (
-            "WITH subj AS (SELECT o.id, o.public_id, o.created_at "  # noqa: S608 (constant names, values as params)
-            f"FROM {Operator._meta.db_table} o WHERE {where}), "
-            f"agg AS (SELECT r.operator_id AS sid, {', '.join(aggregates)} FROM {records} r "
-            f"WHERE {subject_range} "
-            f"AND {counted} AND r.occurred_on >= %s AND r.occurred_on <= %s "
-            "GROUP BY r.operator_id), "
-            "calc AS (SELECT s.id, s.public_id, (s.created_at < %s) AS rated, "
-            f"{', '.join(_zeroed(ruleset, 'm_'))} FROM subj s LEFT JOIN agg a ON a.sid = s.id), "
-            f"dec AS (SELECT c.id, c.public_id, c.rated, {decision.grade} AS grade, "
-            f"{decision.score} AS score, {decision.tier} AS tier FROM calc c) " + changed
-        )
-        params.extend(changed_params)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [
-                FastRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], bool(r[6]))
-                for r in cursor.fetchall()
-            ]
-    drivers = _practitioner_subjects(after, limit, only)
-    if not drivers:
-        return []
-    plans: dict[dt.date | None, PeriodPlan] = {}
-    rows: list[tuple[Any, ...]] = []
-    for pk, public_id, first_issue in drivers:
-        plan = plans.get(first_issue)
-        if plan is None:
-            plan = evaluation_period(Subject("x", "driver", first_issue), ruleset, as_of)
-            plans[first_issue] = plan
-        rows.append(
-            (pk, public_id, plan.rated, plan.start, plan.end, plan.open_start, plan.open_end)
-        )
-    graded = "r.occurred_on BETWEEN w.g_start AND w.g_end"
-    running = "r.occurred_on BETWEEN w.o_start AND w.o_end"
-    aggregates = _named(ruleset, graded, params, "m_") + _named(ruleset, running, params, "o_")
-    counted = _counted_clause(ruleset, params, as_of)
-    decision = decision_sql(
-        ruleset,
-        "c.m_",
-        rated="c.rated",
-        running="c.o_",
-        has_running="c.has_open",
-        postgres=postgres,
+    one SQL statement (``_decision_ctes``), each flagged if it differs from the current
+    snapshot."""
+    alias = "o" if scheme == "enterprise" else "p"
+    key_range: tuple[int, int] | None = None
+    if only is None:
+        # The chunk's key range first (an index-only look-up), so that the statement reads
+        # the records by literal bounds the planner can estimate.
+        model: Any = Operator if scheme == "enterprise" else Practitioner
+        keys = model.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
+        nth = list(keys[limit - 1 : limit])
+        last = nth[0] if nth else keys.last()
+        if last is None:
+            return []
+        key_range = (after + 1, last)
+        where, where_params = f"{alias}.id BETWEEN %s AND %s", list(key_range)
+    else:
+        where, where_params = _subject_filter(alias, after, limit, only)
+    ctes, params = _decision_ctes(
+        scheme, ruleset, as_of, where=where, where_params=where_params, key_range=key_range
     )
-    changed, changed_params = _changed_sql("practitioner_id", ruleset_pk)
-    sql = (
-        f"WITH agg AS (SELECT w.subject_id AS sid, {', '.join(aggregates)} FROM {_WINDOWS} w "  # noqa: S608 (constant names, values as params)
-        f"JOIN {records} r ON r.practitioner_id = w.subject_id "
-        f"WHERE {counted} AND (({graded}) OR ({running})) GROUP BY w.subject_id), "
-        "calc AS (SELECT w.subject_id AS id, w.public_id, w.rated, "
-        "(w.o_start IS NOT NULL) AS has_open, "
-        f"{', '.join(_zeroed(ruleset, 'm_') + _zeroed(ruleset, 'o_'))} "
-        f"FROM {_WINDOWS} w LEFT JOIN agg a ON a.sid = w.subject_id), "
-        f"dec AS (SELECT c.id, c.public_id, c.rated, {decision.grade} AS grade, "
-        f"{decision.score} AS score, {decision.tier} AS tier FROM calc c) " + changed
+    changed, changed_params = _changed_sql(
+        "operator_id" if scheme == "enterprise" else "practitioner_id", ruleset_pk
     )
-    params.extend(changed_params)
     with connection.cursor() as cursor:
-        _windows_table(cursor, rows)
-        cursor.execute(sql, params)
-        found = [
+        cursor.execute(f"WITH {ctes} {changed} ORDER BY d.id", [*params, *changed_params])
+        return [
             FastRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], bool(r[6])) for r in cursor.fetchall()
         ]
-        cursor.execute(f"DELETE FROM {_WINDOWS}")  # noqa: S608 (constant names, values as params)
-    return found
 
 
-def _windows_table(cursor: Any, rows: list[tuple[Any, ...]]) -> None:
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_WINDOWS} (subject_id bigint PRIMARY KEY, "
-        "public_id varchar(16), rated boolean, g_start date, g_end date, o_start date, o_end date)"
-    )
-    cursor.execute(f"DELETE FROM {_WINDOWS}")  # noqa: S608 (constant names, values as params)
-    columns = "subject_id, public_id, rated, g_start, g_end, o_start, o_end"
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {_WINDOWS} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+def _chunk_changes(
+    scheme: str,
+    ruleset: RuleSet,
+    as_of: dt.date,
+    *,
+    ruleset_pk: int,
+    after: int,
+    limit: int,
+    only: Sequence[int] | None,
+) -> tuple[int | None, int, Counter[str], list[int]]:
+    """``fast_decisions`` for the batch regrade, without fetching a row per subject: (last
+    key, subjects, grade distribution, keys of the subjects whose grade changed)."""
+    alias = "o" if scheme == "enterprise" else "p"
+    key_range: tuple[int, int] | None = None
+    if only is None:
+        model: Any = Operator if scheme == "enterprise" else Practitioner
+        keys = model.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
+        nth = list(keys[limit - 1 : limit])
+        last = nth[0] if nth else keys.last()
+        if last is None:
+            return None, 0, Counter(), []
+        key_range = (after + 1, last)
+        where, where_params = f"{alias}.id BETWEEN %s AND %s", list(key_range)
     else:
-        insert = f"INSERT INTO {_WINDOWS} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 (constant names, values as params)
-        cursor.executemany(insert, rows)
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {_WINDOWS}")
+        where, where_params = _subject_filter(alias, after, limit, only)
+    ctes, params = _decision_ctes(
+        scheme, ruleset, as_of, where=where, where_params=where_params, key_range=key_range
+    )
+    changed, changed_params = _changed_sql(
+        "operator_id" if scheme == "enterprise" else "practitioner_id", ruleset_pk
+    )
+    last_pk: int | None = None
+    subjects = 0
+    distribution: Counter[str] = Counter()
+    candidates: list[int] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {ctes}, chg AS ({changed}) "  # noqa: S608 (constant names, values as params)
+            "SELECT 0, id, grade, 0 FROM chg WHERE changed "
+            "UNION ALL SELECT 1, MAX(id), grade, COUNT(*) FROM chg GROUP BY grade",
+            [*params, *changed_params],
+        )
+        for kind, pk, grade_code, count in cursor.fetchall():
+            if kind == 0:
+                candidates.append(int(pk))
+                continue
+            distribution[str(grade_code)] += int(count)
+            subjects += int(count)
+            last_pk = int(pk) if last_pk is None else max(last_pk, int(pk))
+    candidates.sort()
+    return last_pk, subjects, distribution, candidates
 
 
 def fast_grades(
@@ -609,6 +758,96 @@ def _engine_results(
     }
 
 
+_IDS = "credit_regrade_ids"
+_NEW = "credit_regrade_new"
+
+
+# ``fingerprint.fact_line`` of record ``r`` and ``input_fingerprint`` in PostgreSQL: the head
+# lines, then the lines of the facts the engine used — exactly the records the aggregate counts
+# (counted, in the graded period or a driver's running cycle) — sorted in code-point order
+# (``COLLATE "C"`` on UTF-8), SHA-256 in hex.
+_LINE = (
+    "r.public_id || '|' || r.behaviour_code || '|' || r.direction || '|' || "
+    "COALESCE(NULLIF(r.severity, ''), 'minor') || '|' || r.points::text || '|' || "
+    "to_char(r.occurred_on, 'YYYY-MM-DD') || '|' || "
+    "COALESCE(to_char(r.decided_on, 'YYYY-MM-DD'), '') || '|' || r.status || '|' || "
+    "CASE WHEN r.on_serious_list THEN '1' ELSE '0' END"
+)
+_LINES = f"string_agg(E'\\n' || {_LINE}, '' ORDER BY {_LINE} COLLATE \"C\")"
+_FINGERPRINT = (
+    "encode(sha256(convert_to({head} || COALESCE(c.lines, ''), 'UTF8')), 'hex') AS fingerprint"
+)
+
+
+def _write_changed_sql(
+    *,
+    scheme: str,
+    row: RuleSetVersion,
+    ruleset: RuleSet,
+    as_of: dt.date,
+    candidates: list[int],
+    reason: str,
+    at: dt.datetime,
+) -> list[tuple[int, str | None, str]]:
+    """PostgreSQL, set-based: regrade the (locked) candidates from their records as they are
+    now and write a snapshot for each whose grade differs from its current one — grade and
+    fingerprint computed in SQL, the old snapshot retired and the new ones inserted by one
+    statement each. Returns (pk, old grade, new grade) of the subjects written."""
+    kind = GradedKind.OPERATOR if scheme == "enterprise" else GradedKind.PRACTITIONER
+    column = "operator_id" if scheme == "enterprise" else "practitioner_id"
+    alias = "o" if scheme == "enterprise" else "p"
+    snapshots = GradeSnapshot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_IDS} (id bigint PRIMARY KEY)")
+        cursor.execute(f"TRUNCATE {_IDS}")
+        with cursor.cursor.copy(f"COPY {_IDS} (id) FROM STDIN") as copy:
+            for pk in candidates:
+                copy.write_row((pk,))
+        cursor.execute(f"ANALYZE {_IDS}")
+        where = (
+            f"{alias}.id IN (SELECT id FROM {_IDS}) AND {alias}.id BETWEEN %s AND %s "  # noqa: S608 (constant names, values as params)
+            f"ORDER BY {alias}.id LIMIT %s"
+        )
+        ctes, params = _decision_ctes(
+            scheme,
+            ruleset,
+            as_of,
+            where=where,
+            where_params=[candidates[0], candidates[-1], len(candidates)],
+            key_range=(
+                (candidates[0], candidates[-1])
+                if len(candidates) * 2 > candidates[-1] - candidates[0] + 1
+                else None
+            ),
+            fingerprint=True,
+        )
+        cursor.execute(f"DROP TABLE IF EXISTS {_NEW}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_NEW} AS WITH {ctes} "  # noqa: S608 (constant names, values as params)
+            "SELECT d.id, d.grade, d.score, d.rated, d.tier, d.fingerprint, "
+            "g.id AS old_id, g.grade AS old_grade FROM dec d "
+            f"LEFT JOIN {snapshots} g ON g.{column} = d.id AND g.is_current "
+            "WHERE g.id IS NULL OR g.grade <> d.grade OR g.score IS DISTINCT FROM d.score "
+            "OR g.rated <> d.rated OR g.tier <> d.tier OR g.ruleset_id <> %s",
+            [*params, row.pk],
+        )
+        cursor.execute(
+            f"UPDATE {snapshots} SET is_current = FALSE "  # noqa: S608 (constant names, values as params)
+            f"WHERE id IN (SELECT old_id FROM {_NEW} WHERE old_id IS NOT NULL)"
+        )
+        cursor.execute(
+            f"INSERT INTO {snapshots} (subject_kind, {column}, as_of, grade, score, rated, tier, "  # noqa: S608 (constant names, values as params)
+            "ruleset_id, input_fingerprint, computed_at, reason, is_current) "
+            f"SELECT %s, id, %s, grade, score, rated, tier, %s, fingerprint, %s, %s, TRUE "
+            f"FROM {_NEW} ORDER BY id",
+            [kind, as_of, row.pk, at, reason[:200]],
+        )
+        cursor.execute(f"SELECT id, old_grade, grade FROM {_NEW} ORDER BY id")  # noqa: S608 (constant names, values as params)
+        changes = [(int(r[0]), r[1], str(r[2])) for r in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE {_NEW}")
+    return changes
+
+
 def regrade_chunk(
     *,
     scheme: str,
@@ -625,23 +864,17 @@ def regrade_chunk(
     """Regrade one chunk; write snapshots for the subjects whose grade changed (in one
     transaction with the caller's checkpoint). Returns the last pk and what changed.
 
-    The set-based grades pick the candidates; under the subjects' row locks the engine then
-    grades each candidate from its records as they are at that moment (that result, with its
-    fingerprint, is what is stored), so a record arriving meanwhile is never overwritten by a
-    stale grade.
+    The set-based grades pick the candidates; under the candidates' row locks they are graded
+    again from their records as they are at that moment (that result, with its fingerprint, is
+    what is stored), so a record arriving meanwhile is never overwritten by a stale grade. On
+    PostgreSQL that second pass and the writes are set-based too (``_write_changed_sql``: grade
+    and fingerprint in SQL); elsewhere the engine grades each candidate.
     """
-    grades = fast_decisions(
+    last_pk, subjects, distribution, candidates = _chunk_changes(
         scheme, ruleset, as_of, ruleset_pk=row.pk, after=after, limit=limit, only=only
     )
-    outcome = ChunkOutcome(last_pk=grades[-1].pk if grades else None, subjects=len(grades))
-    if not grades:
-        return outcome
+    outcome = ChunkOutcome(last_pk=last_pk, subjects=subjects, distribution=distribution)
     kind = GradedKind.OPERATOR if scheme == "enterprise" else GradedKind.PRACTITIONER
-    candidates: list[int] = []
-    for g in grades:
-        outcome.distribution[g.grade] += 1
-        if g.changed:
-            candidates.append(g.pk)
     if not candidates:
         return outcome
     model: Any = Operator if scheme == "enterprise" else Practitioner
@@ -656,6 +889,18 @@ def regrade_chunk(
                 .order_by("pk")
                 .values_list("pk")
             )
+        if connection.vendor == "postgresql":
+            outcome.changes = _write_changed_sql(
+                scheme=scheme,
+                row=row,
+                ruleset=ruleset,
+                as_of=as_of,
+                candidates=candidates,
+                reason=reason,
+                at=at,
+            )
+            outcome.changed = len(outcome.changes)
+            return outcome
         results = _engine_results(scheme, ruleset, as_of, candidates)
         current = _current(kind, candidates)
         retire: list[int] = []

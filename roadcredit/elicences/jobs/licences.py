@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from roadcredit.core.jobs import ChunkResult, JobHandler, register
 from roadcredit.core.models import Job
 from roadcredit.elicences.models import Licence
-from roadcredit.elicences.services import licence_expire_due, licence_pdf
+from roadcredit.elicences.services import licence_expire_due
+from roadcredit.elicences.services.pdf_batch import licence_pdfs_produce
 
-PDF_CHUNK = 50
+PDF_CHUNK = 400  # licences per job chunk; rendered on every core where that is safe
 
 
 def _pending_pdfs(job: Job) -> Any:
@@ -25,7 +26,8 @@ def _pending_pdfs(job: Job) -> Any:
 @register("elicences.produce_pdfs")
 class ProducePdfsHandler(JobHandler):
     """Render and seal the PDFs not made yet (params: optional ``type_key``), in chunks by primary
-    key; a PDF already made is skipped, so a resumed job never seals one twice."""
+    key through ``licence_pdfs_produce`` (worker processes on every core where forking is safe);
+    a PDF already made is skipped, so a resumed job never seals one twice."""
 
     label = _("Produce sealed licence PDFs")
 
@@ -35,17 +37,24 @@ class ProducePdfsHandler(JobHandler):
     def run_chunk(self, job: Job, checkpoint: dict[str, Any]) -> ChunkResult:
         after = int(checkpoint.get("after", 0))
         done = int(checkpoint.get("done", 0))
-        batch = list(_pending_pdfs(job).filter(pk__gt=after)[:PDF_CHUNK])
-        for licence in batch:
-            licence_pdf(licence=licence)
+        produced = int(checkpoint.get("produced", 0))
+        batch = list(
+            _pending_pdfs(job).filter(pk__gt=after).values_list("pk", flat=True)[:PDF_CHUNK]
+        )
+        if batch:
+            produced += licence_pdfs_produce(actor=job.created_by, pks=batch).produced
         done += len(batch)
         finished = len(batch) < PDF_CHUNK
-        next_checkpoint = {"after": batch[-1].pk if batch else after, "done": done}
+        next_checkpoint = {
+            "after": batch[-1] if batch else after,
+            "done": done,
+            "produced": produced,
+        }
         return ChunkResult(
             checkpoint=next_checkpoint,
             done=min(done, job.total or done),
             finished=finished,
-            result={"produced": done} if finished else None,
+            result={"produced": produced} if finished else None,
         )
 
 

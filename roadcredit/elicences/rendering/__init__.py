@@ -8,7 +8,8 @@
 * :func:`render_print_layout` — only the values, at the positions of the pre-printed stock.
 
 Modules: ``document`` (the input data, canvas set-up, render lock), ``fonts`` (the CJK font),
-``graphics`` (frame, seal and QR drawing, computed once where they never change), ``face`` and
+``graphics`` (frame and seal drawing, computed once), ``qrcode`` (the QR symbol, with its
+payload-independent part computed once per version), ``face`` and
 ``stock`` (the two page kinds).
 
 Chinese text uses one TrueType CJK font (``ROADCREDIT_CJK_FONT``, else a WenQuanYi font from the
@@ -20,7 +21,7 @@ See docs/decisions/009-licence-seal-and-pdf.md.
 from .document import LicenceRenderData
 from .face import render_licence_pdf, render_sealed_licence_pdf
 from .fonts import FONT_NAME, FONT_PACKAGE, CjkFontMissing, RenderError, cjk_font, cjk_font_path
-from .graphics import QR_ERROR, QR_MASK, qr_runs
+from .qrcode import QR_ERROR, QR_MASK, qr_matrix, qr_runs, qr_segments
 from .stock import render_print_layout
 
 __all__ = [
@@ -33,7 +34,9 @@ __all__ = [
     "RenderError",
     "cjk_font",
     "cjk_font_path",
+    "qr_matrix",
     "qr_runs",
+    "qr_segments",
     "render_licence_pdf",
     "render_print_layout",
     "render_sealed_licence_pdf",

@@ -6,17 +6,20 @@ import contextlib
 import datetime as dt
 import io
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from reportlab import rl_config
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from roadcredit.elicences.layouts import Layout, LayoutError, load_layout
 
 from .fonts import RenderError
 
+DEFLATE_LEVEL = 1
 _render_lock = threading.Lock()  # a ReportLab TTFont must not serve two documents at once
 
 
@@ -82,17 +85,25 @@ def all_texts(data: LicenceRenderData, layout: Layout) -> Iterator[str]:
         yield value
 
 
+def _fast_deflate(text: str | bytes) -> bytes:
+    return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, DEFLATE_LEVEL)
+
+
 @contextlib.contextmanager
 def binary_streams() -> Iterator[None]:
-    """Render under the lock with ReportLab's ASCII85 stream encoding off: binary streams are
-    smaller and skip an encoding pass (7-bit-clean PDFs are of no use to anyone here)."""
+    """Render under the lock with ReportLab's ASCII85 stream encoding off (binary streams are
+    smaller and skip an encoding pass; 7-bit-clean PDFs are of no use to anyone here) and its
+    Flate streams at level 1: half the compression time of the default level for about 1.5 kB
+    more per licence (the font subset is most of the file)."""
     with _render_lock:
         saved = rl_config.useA85
         rl_config.useA85 = 0
+        pdfdoc.PDFZCompress.encode = _fast_deflate  # the one filter instance ReportLab uses
         try:
             yield
         finally:
             rl_config.useA85 = saved
+            del pdfdoc.PDFZCompress.encode  # back to the class's own method
 
 
 def new_canvas(width: float, height: float, data: LicenceRenderData) -> tuple[Canvas, io.BytesIO]:

@@ -27,7 +27,8 @@ from .document import (
     validity_text,
 )
 from .fonts import FONT_NAME, RenderError, check_glyphs, cjk_font, wrap
-from .graphics import QR_QUIET_ZONE, frame_ops, qr_runs, seal_geometry
+from .graphics import QR_QUIET_ZONE, frame_ops, seal_geometry
+from .qrcode import qr_runs
 
 
 @dataclass(frozen=True)

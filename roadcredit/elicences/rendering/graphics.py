@@ -1,5 +1,5 @@
 """Drawing pieces that never change per licence, computed once: the frame and the seal (as ready
-PDF operators and glyph positions), and the QR code as merged runs of modules."""
+PDF operators and glyph positions). The QR code is drawn by ``qrcode``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import functools
 import math
 from dataclasses import dataclass
 
-import segno
 from reportlab.lib.colors import HexColor
 from reportlab.pdfbase import pdfmetrics
 
@@ -15,11 +14,7 @@ from roadcredit.elicences.layouts import MM, load_layout
 
 from .fonts import FONT_NAME
 
-# Any of the eight QR masks is valid (ISO/IEC 18004); choosing the "best" one costs segno more
-# than the rest of the page, so the mask is fixed. Error correction M tolerates 15 % damage.
-QR_MASK = 0
-QR_ERROR = "m"
-QR_QUIET_ZONE = 4
+QR_QUIET_ZONE = 4  # modules of white around the symbol (the QR code itself: ``qrcode``)
 
 
 # --- small drawing helpers --------------------------------------------------------------------
@@ -133,22 +128,3 @@ def seal_geometry(layout_key: str, seal_text: str) -> SealGeometry:
         caption_y=cy - radius * 0.62,
         centre_x=cx,
     )
-
-
-def qr_runs(text: str) -> tuple[int, str]:
-    """The QR symbol of ``text`` as PDF rectangles in module units: (modules per side, path)."""
-    matrix = segno.make(text, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False).matrix
-    size = len(matrix)
-    parts: list[str] = []
-    for row_index, row in enumerate(matrix):
-        y = size - 1 - row_index
-        column = 0
-        while column < size:
-            if row[column]:
-                start = column
-                while column < size and row[column]:
-                    column += 1
-                parts.append(f"{start} {y} {column - start} 1 re")
-            else:
-                column += 1
-    return size, " ".join(parts)

@@ -51,6 +51,7 @@ from roadcredit.core.errors import ApplicationError, Conflict, ValidationFailed
 from roadcredit.core.jobs import job_run, job_submit
 from roadcredit.core.jobs.services import dispatch
 from roadcredit.core.models import Job, JobStatus
+from roadcredit.core.uploads import formula_safe_cells
 from roadcredit.elicences.catalogue import Catalogue
 from roadcredit.elicences.ledger import (
     ID_NUMBER,
@@ -594,17 +595,19 @@ def paper_only_ledger_workbook(*, actor: User | None) -> bytes:
             id_number = pii.decrypt(licence.practitioner.id_number_encrypted, purpose="id_number")
         number = id_number if licence_type.number_is_id_number else licence.paper_number
         sheet.append(
-            [
-                licence_type.name_zh,
-                number,
-                licence.operator.uscc if licence.operator is not None else "",
-                id_number,
-                licence.vehicle.plate if licence.vehicle is not None else "",
-                colours.get(licence.vehicle.plate_colour, "") if licence.vehicle else "",
-                licence.issued_on.isoformat(),
-                licence.valid_from.isoformat(),
-                licence.valid_until.isoformat() if licence.valid_until else "",
-            ]
+            formula_safe_cells(
+                [
+                    licence_type.name_zh,
+                    number,
+                    licence.operator.uscc if licence.operator is not None else "",
+                    id_number,
+                    licence.vehicle.plate if licence.vehicle is not None else "",
+                    colours.get(licence.vehicle.plate_colour, "") if licence.vehicle else "",
+                    licence.issued_on.isoformat(),
+                    licence.valid_from.isoformat(),
+                    licence.valid_until.isoformat() if licence.valid_until else "",
+                ]
+            )
         )
         count += 1
     with transaction.atomic():

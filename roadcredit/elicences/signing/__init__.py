@@ -34,6 +34,7 @@ from .pades import (
     SealingError,
     SignatureSlot,
     fill_signature_slot,
+    prepare_seal,
     seal_pdf,
 )
 
@@ -56,6 +57,7 @@ __all__ = [
     "expiry_warnings",
     "fill_signature_slot",
     "kid_for_certificate",
+    "prepare_seal",
     "seal_for_kid",
     "seal_keys_init",
     "seal_pdf",

@@ -294,6 +294,14 @@ def _template_for(seal: Seal) -> _CmsTemplate:
     return template
 
 
+def prepare_seal(seal: Seal | None = None) -> Seal:
+    """Make the seal's signer and CMS template now (once per process), e.g. before forking
+    worker processes that then share them. Returns the seal."""
+    seal = seal or active_seal()
+    _template_for(seal)
+    return seal
+
+
 def fill_signature_slot(pdf: bytes, *, seal: Seal | None = None) -> bytes:
     """Seal a PDF rendered with a :class:`SignatureSlot`: write the byte range, hash the file and
     put the CMS container in the reserved space. Returns the sealed PDF."""

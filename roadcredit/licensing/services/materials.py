@@ -16,7 +16,7 @@ from roadcredit.core import clock
 from roadcredit.core.errors import Conflict, ValidationFailed
 
 from ..catalogue import default_catalogue
-from ..files import SNIFF_BYTES, UploadRefused, check_upload
+from ..files import SNIFF_BYTES, UploadRefused, check_content, check_upload
 from ..models import Application, Material, MissingMaterialNotice
 from ..workflow import Actor, State
 from .common import actor_kind
@@ -60,6 +60,7 @@ def material_upload(
             max_bytes=catalogue.max_upload_bytes,
             allowed=catalogue.upload_content_types,
         )
+        check_content(file, content_type=checked.content_type)
     except UploadRefused as exc:
         raise _refuse("file", exc.message) from None
     digest = hashlib.sha256()

@@ -21,8 +21,20 @@ from roadcredit.licensing.services import (
 from roadcredit.subjects.models import Operator, Practitioner, Vehicle
 from roadcredit.subjects.tests.factories import ensure_scopes, make_operator, make_vehicle
 
+
+def _png() -> bytes:
+    """A real 8 x 8 PNG (uploads are opened with Pillow, not only sniffed)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
+PNG = _png()
 
 # Records that give each enterprise grade on the 100-point scale (occurred last month).
 ENTERPRISE_RECORDS: dict[str, list[str]] = {

@@ -12,9 +12,21 @@ from roadcredit.subjects.models import Operator, Practitioner, Vehicle
 from roadcredit.subjects.tests.factories import make_operator, make_vehicle
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
-# A JPEG's first bytes and a PNG's signature, padded to look like a small photo.
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2048
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
+
+
+def _image(kind: str) -> bytes:
+    """A real small photo: uploads are opened with Pillow, not only sniffed."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 90, 160)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+JPEG = _image("JPEG")
+PNG = _image("PNG")
 
 
 def business_licence(operator: Operator, **kwargs: Any) -> Licence:

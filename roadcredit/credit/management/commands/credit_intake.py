@@ -6,7 +6,8 @@
     python manage.py credit_intake --revoke-token sdcredit
 
 A file is one batch (.csv UTF-8/GB18030, .xlsx, .json): all records or none. Large .csv files on
-PostgreSQL go through the staging-COPY path. Exit status 1 when the batch was rejected.
+PostgreSQL are copied into the database as they are and checked, linked and written set-based
+(``intake_bulk``). Exit status 1 when the batch was rejected.
 """
 
 from __future__ import annotations

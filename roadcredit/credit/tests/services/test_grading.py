@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,12 @@ from roadcredit.credit.grading import RULES_DIR
 from roadcredit.credit.jobs import regrade_submit
 from roadcredit.credit.models import GradeSnapshot, RuleSetStatus
 from roadcredit.credit.selectors import ruleset_preview
-from roadcredit.credit.services.grading import active_ruleset, grade_current, subject_regrade
+from roadcredit.credit.services.grading import (
+    active_ruleset,
+    grade_current,
+    grade_explain,
+    subject_regrade,
+)
 from roadcredit.credit.services.rulesets import ruleset_activate, ruleset_load
 from roadcredit.credit.tests.factories import make_record, rated_operator, rated_practitioner
 
@@ -143,3 +149,45 @@ def test_an_interrupted_regrade_resumes_where_it_stopped() -> None:
     finished = job_run(job)
     assert finished.status == JobStatus.SUCCEEDED
     assert finished.result is not None and finished.result["subjects"] == 4
+
+
+def test_a_single_regrade_locks_reads_and_grades_in_three_statements_when_nothing_changed(
+    django_assert_max_num_queries: Any,
+) -> None:
+    """The path behind every new record: one statement locks the subject, the next reads its
+    anchor, its current snapshot and the active rule-set version (after the lock, so it sees a
+    snapshot a concurrent regrade committed meanwhile), one reads the records; the unchanged
+    current snapshot comes back whole."""
+    driver = rated_practitioner(first_issue="2018-03-31")
+    make_record(driver, behaviour_code="RT-N-008", occurred_on=LAST_MONTH, decided_on=LAST_WEEK)
+    first = subject_regrade(subject=driver, reason="记录新增")
+    active_ruleset("driver")  # the rule set parsed and cached, as in a running server
+    with django_assert_max_num_queries(3):
+        again = subject_regrade(subject=driver, reason="再次评级")
+    stored = GradeSnapshot.objects.get(pk=first.pk)
+    assert again.pk == stored.pk and again.is_current
+    assert (again.grade, again.score, again.input_fingerprint, again.reason) == (
+        stored.grade,
+        stored.score,
+        stored.input_fingerprint,
+        "记录新增",
+    )
+    assert again.computed_at == stored.computed_at and again.ruleset_id == stored.ruleset_id
+
+
+def test_a_single_regrade_uses_the_earliest_driving_qualification_as_the_cycle_anchor() -> None:
+    # A freight certificate from 2019-05-20 and a passenger one from 2016-08-31: cycles run
+    # from 31 August; the escort certificate (2010) is not a driving qualification.
+    driver = rated_practitioner(
+        qualifications=[
+            {"category": "freight", "first_issue_date": "2019-05-20"},
+            {"category": "passenger", "first_issue_date": "2016-08-31"},
+            {"category": "dg_escort", "first_issue_date": "2010-01-04"},
+        ]
+    )
+    snapshot = subject_regrade(subject=driver, reason="建立评级基线")
+    explained = grade_explain(driver, as_of=snapshot.as_of)
+    assert explained.rated
+    assert explained.period_start is not None
+    assert (explained.period_start.month, explained.period_start.day) == (8, 31)
+    assert snapshot.input_fingerprint == explained.input_fingerprint

@@ -3,7 +3,8 @@
 Loads the reference catalogues first (``load_catalogues``), then the generated operators,
 vehicles and practitioners of Muping (370612) — the district's real counts at ``--scale 1``,
 province size at ``--scale 100`` — their licences (``licence_loader``; ``--no-licences`` to
-skip them) and the demo persona accounts. Safe to repeat: a second run at the same scale creates
+skip them), the demo persona accounts and the district's credit history with everyone graded
+(``credit_loader``; ``--no-credit`` to skip it). Safe to repeat: a second run at the same scale creates
 nothing.
 """
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from roadcredit.accounts.models import User
 from roadcredit.core.jobs import progress_bar
+from roadcredit.demo.credit_loader import credit_summary_lines
 from roadcredit.demo.generator import DEFAULT_SEED, max_scale
 from roadcredit.demo.licence_loader import licence_summary_lines
 from roadcredit.demo.loader import DEFAULT_CHUNK_SIZE, LoadSummary, demo_load
@@ -53,6 +55,11 @@ class Command(BaseCommand):
             "--no-licences", action="store_true", help="Do not load the district's licences."
         )
         parser.add_argument(
+            "--no-credit",
+            action="store_true",
+            help="Do not load the credit records, cases and grades.",
+        )
+        parser.add_argument(
             "--actor",
             default="",
             help="Username recorded as the actor in the audit trail (default: system).",
@@ -82,6 +89,7 @@ class Command(BaseCommand):
             progress=progress_bar,
             personas=not options["no_personas"],
             licences=not options["no_licences"],
+            credit=not options["no_credit"],
         )
         self._print_summary(summary)
 
@@ -119,6 +127,9 @@ class Command(BaseCommand):
         out.write(_("Created in all: %(count)d") % {"count": summary.created})
         if summary.licences is not None:
             for line in licence_summary_lines(summary.licences):
+                out.write("  " + line)
+        if summary.credit is not None:
+            for line in credit_summary_lines(summary.credit):
                 out.write("  " + line)
         if not summary.personas:
             return

@@ -23,7 +23,12 @@ from roadcredit.elicences.rendering import (
     render_licence_pdf,
     render_print_layout,
 )
-from roadcredit.elicences.tests.rendering.samples import IDENTIFIER, LAYOUTS, sample_licence
+from roadcredit.elicences.tests.rendering.samples import (
+    IDENTIFIER,
+    LAYOUTS,
+    REAL_QR_TEXT,
+    sample_licence,
+)
 
 
 def _reader(pdf: bytes) -> PdfReader:
@@ -100,7 +105,13 @@ def test_a_licence_without_end_date_reads_permanent() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["https://rc.muping.gov.cn/v/" + IDENTIFIER, "HTTPS://RC.MUPING.GOV.CN/V/ABC", "短"]
+    "text",
+    [
+        "https://rc.muping.gov.cn/v/" + IDENTIFIER,
+        "HTTPS://RC.MUPING.GOV.CN/V/ABC",
+        "短",
+        REAL_QR_TEXT,
+    ],
 )
 def test_the_qr_runs_redraw_exactly_the_qr_matrix(text: str) -> None:
     size, path = qr_runs(text)
@@ -112,7 +123,11 @@ def test_the_qr_runs_redraw_exactly_the_qr_matrix(text: str) -> None:
             assert height == 1
             drawn.update((x + dx, y) for dx in range(width))
     matrix = segno.make(
-        text, error="m", mask=rendering.QR_MASK, micro=False, boost_error=False
+        rendering.qr_segments(text),
+        error="m",
+        mask=rendering.QR_MASK,
+        micro=False,
+        boost_error=False,
     ).matrix
     expected = {
         (column, size - 1 - row)
@@ -252,3 +267,23 @@ def test_a_scanner_reads_the_qr_code_off_the_rendered_page(layout: str, tmp_path
     )
 
     assert scanned.stdout.strip() == data.qr_text
+
+
+def test_a_scanner_reads_the_real_signed_token_off_the_rendered_page(tmp_path: Path) -> None:
+    assert shutil.which("pdftoppm") and shutil.which("zbarimg"), (
+        "apt-get install poppler-utils zbar-tools"
+    )
+    data = sample_licence("transport_certificate", qr_text=REAL_QR_TEXT)
+    (tmp_path / "licence.pdf").write_bytes(render_licence_pdf(data))
+
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "licence.pdf", "page"], cwd=tmp_path, check=True
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "-q", "--raw", *(str(p) for p in tmp_path.glob("page*.png"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert scanned.stdout.strip() == REAL_QR_TEXT

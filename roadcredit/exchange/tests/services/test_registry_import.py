@@ -180,8 +180,8 @@ def test_a_file_over_the_row_limit_is_refused(tmp_path: Path, clerk: Any, settin
 
     summary = import_subjects(actor=clerk, kind="operator", path_or_file=path)
 
-    assert summary.errors[-1].row == 4
-    assert "2 行的上限" in summary.errors[-1].message
+    assert summary.errors[-1].row is None  # refused before any row was checked
+    assert "文件有 3 行数据，超过 2 行的上限" in summary.errors[-1].message
     assert Operator.objects.count() == 0
 
 

@@ -148,13 +148,12 @@ def test_it_refuses_a_highly_compressed_member_even_under_the_total_limit(tmp_pa
         _open(path, max_bytes=10 * MB)
 
 
-def test_it_stops_at_the_row_limit_and_names_the_row(tmp_path: Path) -> None:
+def test_a_file_over_the_row_limit_is_refused_before_any_row_is_read(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "多.csv", HEADER, ROWS * 3)
-    table = _open(path, max_rows=4)
     with pytest.raises(TabularError) as caught:
-        list(table.rows())
-    assert caught.value.row == 6
-    assert "4 行" in caught.value.message
+        _open(path, max_rows=4)
+    assert caught.value.row is None
+    assert f"文件有 {len(ROWS) * 3} 行数据，超过 4 行的上限" in caught.value.message
 
 
 @pytest.mark.parametrize(

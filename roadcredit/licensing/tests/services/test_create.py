@@ -116,3 +116,25 @@ def test_a_clerk_must_name_the_applicant(personas):
 def test_only_applicants_and_clerks_create_applications(personas):
     with pytest.raises(PermissionDenied):
         application_create(actor=personas[Role.APPROVER], data=single_data("freight_business_new"))
+
+
+def test_the_contact_phone_is_shown_in_full_only_to_staff_who_need_it_and_each_view_is_logged(
+    personas,
+):
+    from roadcredit.audit.models import AuditEntry
+    from roadcredit.licensing.selectors import application_contact_phone
+
+    operator = grade_operator(personas[Role.OPERATOR].operator, "AA")
+    application = application_create(
+        actor=personas[Role.CLERK],
+        data=single_data("freight_business_new", applicant_uscc=operator.uscc),
+    )
+    views = AuditEntry.objects.filter(action="licensing.full_view")
+    assert application_contact_phone(viewer=personas[Role.LEADER], application=application) == (
+        "139****1234"
+    )
+    assert not views.exists()
+    clerk = personas[Role.CLERK]
+    assert application_contact_phone(viewer=clerk, application=application) == "13905351234"
+    entry = views.get()
+    assert entry.actor == clerk and entry.target_id == application.public_id

@@ -1,0 +1,376 @@
+"""Credit-record intake of a large .csv on PostgreSQL, beside a plain ``COPY`` of the same file.
+
+    .venv/bin/python bench/bench_credit_intake.py                  # 1,000,000 rows, 1,000,000 subjects
+    .venv/bin/python bench/bench_credit_intake.py --rows 200000 --subjects 200000
+    .venv/bin/python bench/bench_credit_intake.py --resend         # also re-send the file, 10 % changed
+
+The database is a scratch one: the database named in ``--database-url`` (or DATABASE_URL),
+suffixed ``_bench`` unless the name contains "bench", is dropped, created, migrated and dropped
+again at the end (``--keep`` keeps it). PostgreSQL only. Subjects (40 % operators, 60 % drivers
+with their ID-number blind index) are written with ``COPY``; generation is not timed.
+
+The file: ``--rows`` records with the template's Chinese headers, 40 % naming operators by USCC
+and 60 % drivers by ID number, 2 % naming subjects not registered here (they go to the to-link
+queue), decided records of two behaviour codes, points left to the catalogue.
+
+Measured:
+* ``COPY … FROM STDIN (FORMAT csv, HEADER true)`` of the file into a plain table of text
+  columns, one per column of the file (the baseline; run twice, the second run counts), and
+  the same into an UNLOGGED table (no WAL: the floor; printed for comparison);
+* ``intake_bulk.intake_csv_bulk`` — what ``credit_intake`` runs for a large .csv on PostgreSQL:
+  validation of every row with row/field errors, linking, idempotency, provenance, the to-link
+  queue, one transaction — and the ratio of the two rates (goal ≥ 0.33);
+* the regrade the intake triggers (``grading_batch.subjects_regrade``), timed separately;
+* with ``--resend``: the same file re-sent with 10 % of the rows changed (updates in place).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_registry import Scratch, _configure, _scratch_database  # noqa: E402
+
+HEADERS = [
+    "来源记录编号",
+    "统一社会信用代码",
+    "身份证号码",
+    "行为代码",
+    "分值",
+    "发生日期",
+    "决定文书号",
+    "决定日期",
+    "情况说明",
+]
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _timed(label: str, function: Any) -> tuple[Any, float]:
+    _say(f"… {label}")
+    started = time.perf_counter()
+    result = function()
+    elapsed = time.perf_counter() - started
+    _say(f"  {label}: {elapsed:.2f} s")
+    return result, elapsed
+
+
+def _today() -> dt.date:
+    from roadcredit.core import clock
+
+    return clock.today()
+
+
+def _uscc(n: int) -> str:
+    from roadcredit.subjects.identifiers import USCC_ALPHABET, uscc_check_char
+
+    body = "91370612MA"
+    for _ in range(7):
+        n, digit = divmod(n, 31)
+        body += USCC_ALPHABET[digit]
+    return body + uscc_check_char(body)
+
+
+def _id_number(n: int) -> str:
+    from roadcredit.subjects.identifiers import id_number_check_char
+
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000)
+    body = f"370612{birth:%Y%m%d}{(n // 15000) % 1000:03d}"
+    return body + id_number_check_char(body)
+
+
+def _generate_subjects(operators: int, drivers: int) -> None:
+    from django.db import connection
+
+    from roadcredit.core import pii
+    from roadcredit.subjects.models import Operator, Practitioner, Qualification
+
+    rng = random.Random(7)
+    today = _today()
+    blob = pii.encrypt("370612198001010000", purpose="id_number")
+    now = dt.datetime.now(dt.UTC)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        columns = (
+            "public_id, created_at, updated_at, uscc, name, kind, legal_representative, address, "
+            "division_code, status, uscc_check_overridden"
+        )
+        with raw.copy(f"COPY {Operator._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for n in range(operators):
+                created = dt.datetime(2014, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+                    days=rng.randrange(0, (today - dt.date(2014, 1, 1)).days)
+                )
+                copy.write_row(
+                    (
+                        f"op{n:014d}",
+                        created,
+                        created,
+                        _uscc(n),
+                        f"烟台运输企业{n}有限公司",
+                        "enterprise" if n % 10 else "individual",
+                        "王建华",
+                        "山东省烟台市牟平区",
+                        "370612",
+                        "active",
+                        False,
+                    )
+                )
+        columns = (
+            "public_id, created_at, updated_at, name, id_number_encrypted, id_number_index, "
+            "id_number_masked, birth_date, sex, phone_index, phone_masked, status"
+        )
+        with raw.copy(f"COPY {Practitioner._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for n in range(drivers):
+                number = _id_number(n)
+                copy.write_row(
+                    (
+                        f"pr{n:014d}",
+                        now,
+                        now,
+                        "张伟",
+                        blob,
+                        pii.blind_index(number, purpose="id_number"),
+                        number[:6] + "********" + number[-4:],
+                        dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000),
+                        "M",
+                        "",
+                        "",
+                        "active",
+                    )
+                )
+        cursor.execute(
+            f"INSERT INTO {Qualification._meta.db_table} (practitioner_id, category, first_issue_date) "  # noqa: S608 (generated constants)
+            f"SELECT id, 'freight', DATE '2012-01-01' + (id * 7919 % 4500)::int "
+            f"FROM {Practitioner._meta.db_table}"
+        )
+        cursor.execute("ANALYZE subjects_operator; ANALYZE subjects_practitioner")
+
+
+def _write_csv(path: Path, count: int, operators: int, drivers: int, *, changed: float) -> None:
+    """``changed``: share of rows whose points differ from the first sending (re-send run)."""
+    rng = random.Random(5)
+    day = _today() - dt.timedelta(days=30)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        for n in range(count):
+            occurred = day - dt.timedelta(days=n % 300)
+            decided = occurred + dt.timedelta(days=5)
+            unknown = n % 50 == 0  # 2 % name subjects not registered here
+            if n % 5 < 2:
+                ident = (_uscc(operators + n if unknown else rng.randrange(operators)), "")
+            else:
+                ident = ("", _id_number(drivers + n if unknown else rng.randrange(drivers)))
+            writer.writerow(
+                [
+                    f"ZX-{n:08d}",
+                    ident[0],
+                    ident[1],
+                    "RT-N-008" if n % 3 else "RT-N-011",
+                    "7" if changed and n % 10 == 0 else "",
+                    occurred.isoformat(),
+                    f"鲁交执罚〔2026〕{n}号",
+                    decided.isoformat(),
+                    "省共享平台推送",
+                ]
+            )
+
+
+def _copy_baseline(path: Path, *, unlogged: bool = False) -> int:
+    """``COPY … FROM STDIN (FORMAT csv, HEADER true)`` into a table of text columns, one per
+    column of the file: a plain (logged) table by default, as ``CREATE TABLE`` makes it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute(
+            f"CREATE {'UNLOGGED ' if unlogged else ''}TABLE bench_copy ("
+            + ", ".join(f"c{n} text" for n in range(len(HEADERS)))
+            + ")"
+        )
+        with (
+            path.open("rb") as handle,
+            cursor.cursor.copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        cursor.execute("SELECT count(*) FROM bench_copy")
+        count = int(cursor.fetchone()[0])
+        cursor.execute("DROP TABLE bench_copy")
+    return count
+
+
+def _intake(source: Any, path: Path) -> Any:
+    from roadcredit.credit.models import IntakeChannel
+    from roadcredit.credit.services import intake_bulk
+    from roadcredit.credit.services.intake import _sha256_file
+
+    batch = intake_bulk.intake_csv_bulk(
+        source=source,
+        path=path,
+        file_name=path.name,
+        file_sha256=_sha256_file(path),
+        actor=None,
+        channel=IntakeChannel.COMMAND,
+        regrade=False,
+    )
+    assert batch.status == "accepted", batch.errors[:5]
+    return batch
+
+
+def _regrade(batch: Any) -> tuple[int, int]:
+    from roadcredit.credit.models import CreditRecord
+    from roadcredit.credit.services.grading_batch import subjects_regrade
+
+    ids = CreditRecord.objects.filter(batch=batch).values_list("operator_id", "practitioner_id")
+    ops = sorted({o for o, p in ids if o is not None and p is None})
+    prs = sorted({p for _o, p in ids if p is not None})
+    changed = subjects_regrade(operator_ids=ops, practitioner_ids=prs, reason="基准测试归集")
+    return len(ops) + len(prs), changed
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="records in the .csv")
+    parser.add_argument("--subjects", type=int, default=1_000_000)
+    parser.add_argument("--resend", action="store_true", help="also re-send, 10 %% changed")
+    parser.add_argument("--no-regrade", action="store_true", help="skip the regrade")
+    parser.add_argument("--profile", action="store_true", help="cProfile the intake (stderr)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rc_intakebench"),
+    )
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("bench_credit_intake needs PostgreSQL (--database-url postgres://…)")
+    work = Path(tempfile.mkdtemp(prefix="rc-intake-bench-"))
+    scratch: Scratch = _scratch_database(args.database_url, work)
+    try:
+        _configure(scratch, work)
+        _run(args, work, scratch)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            scratch.drop()
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args: Any, work: Path, scratch: Scratch) -> None:
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    operators = int(args.subjects * 0.4)
+    drivers = args.subjects - operators
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    print(
+        f"roadcredit credit intake benchmark: {args.rows:,} rows; "
+        f"{operators:,} operators + {drivers:,} drivers registered"
+    )
+    print(
+        f"database: {scratch.label}, PostgreSQL {version}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    _, seconds = _timed("subjects", lambda: _generate_subjects(operators, drivers))
+    print(f"  subjects generated in {seconds:.0f} s (not timed)")
+    path = work / "intake.csv"
+    _timed("writing the .csv", lambda: _write_csv(path, args.rows, operators, drivers, changed=0))
+    size = path.stat().st_size / 1e6
+
+    from roadcredit.credit.services.grading import active_ruleset
+    from roadcredit.credit.services.intake import source_create
+
+    active_ruleset("enterprise"), active_ruleset("driver")
+    source = source_create(
+        actor=None,
+        code="sdcredit",
+        name="山东省公共信用信息共享交换平台",
+        kind="provincial_sharing",
+    )
+    _timed("warm-up COPY", lambda: _copy_baseline(path))
+    copied, copy_s = _timed("COPY baseline", lambda: _copy_baseline(path))
+    _, unlogged_s = _timed("COPY, unlogged table", lambda: _copy_baseline(path, unlogged=True))
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    statements: list[tuple[float, str]] = []
+
+    def timed_statement(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((time.perf_counter() - started, " ".join(sql.split())[:110]))
+
+    with connection.execute_wrapper(timed_statement):
+        batch, intake_s = _timed("intake", lambda: _intake(source, path))
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        _say("slowest statements:")
+        for seconds, sql in sorted(statements, reverse=True)[:12]:
+            _say(f"  {seconds:7.2f} s  {sql}")
+    print(f"\nintake of {args.rows:,} records from a .csv ({size:,.0f} MB)")
+    print(
+        f"  COPY of the file into a text table:  {copy_s:7.2f} s  ({copied / copy_s:>10,.0f} rows/s)"
+    )
+    print(
+        f"  the same into an UNLOGGED table:     {unlogged_s:7.2f} s  "
+        f"({copied / unlogged_s:>10,.0f} rows/s); intake = {unlogged_s / intake_s:.2f} of it"
+    )
+    print(
+        f"  intake (intake_csv_bulk):            {intake_s:7.2f} s  "
+        f"({args.rows / intake_s:>10,.0f} rows/s) = {copy_s / intake_s:.2f} of the COPY rate"
+        "   <- goal >= 0.33"
+    )
+    print(
+        f"    created {batch.created_count:,}, to link {batch.to_link_count:,}, "
+        f"updated {batch.updated_count:,}, unchanged {batch.unchanged_count:,}"
+    )
+    if not args.no_regrade:
+        (subjects, changed), regrade_s = _timed("regrade", lambda: _regrade(batch))
+        print(
+            f"  regrade it triggers (separately):    {regrade_s:7.2f} s  "
+            f"({subjects:,} subjects, {changed:,} grades changed)"
+        )
+    if args.resend:
+        again = work / "intake-again.csv"
+        _write_csv(again, args.rows, operators, drivers, changed=0.1)
+        batch2, resend_s = _timed("re-send", lambda: _intake(source, again))
+        print(
+            f"  re-sent, 10 % changed:               {resend_s:7.2f} s  "
+            f"({args.rows / resend_s:>10,.0f} rows/s) = {copy_s / resend_s:.2f} of the COPY rate"
+            f"  (updated {batch2.updated_count:,}, unchanged {batch2.unchanged_count:,}, "
+            f"to link {batch2.to_link_count:,})"
+        )
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f} (2 vCPUs shared)")
+
+
+if __name__ == "__main__":
+    main()
