@@ -6,12 +6,15 @@ in ``extra["fields"]``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from roadcredit.core.errors import ApplicationError
 
@@ -62,7 +65,49 @@ class RoadcreditAPI(NinjaAPI):
         return schema
 
 
+UNSTORABLE_TEXT = "请求数据含有无法保存的字符（空字符或无效的 Unicode 代理字符）"
+BODY_UNREADABLE = "请求体无法解析：须为 UTF-8 编码的 JSON"
+
+
+def refuse_unstorable_text(value: Any) -> None:
+    """Refuse text no database column can hold — NUL (PostgreSQL refuses it) and lone UTF-16
+    surrogates (not Unicode; JSON's ``\\ud800`` escapes produce them) — anywhere in a request's
+    data, keys included, before a handler can send it to a query."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise HttpError(400, UNSTORABLE_TEXT)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise HttpError(400, UNSTORABLE_TEXT) from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_unstorable_text(key)
+            refuse_unstorable_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_unstorable_text(item)
+
+
+class StrictParser(Parser):
+    """The JSON body and the query string, refused whole (400) when they hold text that cannot
+    be stored (see ``refuse_unstorable_text``)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        refuse_unstorable_text(data)
+        return data  # type: ignore[no-any-return]
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        refuse_unstorable_text(result)
+        return result
+
+
 api = RoadcreditAPI(
+    parser=StrictParser(),
     title="roadcredit 道路运输信用与电子证照平台 API",
     version="1.0",
     description="烟台市牟平区交通运输局 道路运输信用与电子证照平台接口。所有错误均返回 {message, extra}。",
@@ -99,7 +144,12 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, str(exc), {})
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):  # django-ninja's wording for any failure
+        cause = exc.__cause__
+        unstorable = isinstance(cause, HttpError) and str(cause) == UNSTORABLE_TEXT
+        message = UNSTORABLE_TEXT if unstorable else BODY_UNREADABLE
+    return _error(request, exc.status_code, message, {})
 
 
 def register_routers() -> None:

@@ -201,6 +201,13 @@ def twin_database() -> Iterator[str]:
     twin = f"{source}_twin"
     connections.close_all()  # a template must have no other session
     with _admin_connection() as admin:
+        # Sessions earlier tests left behind in other threads of this process (a live server's,
+        # the lean route's) would block the copy: they belong to finished tests, so end them.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [source],
+        )
         admin.execute(f'DROP DATABASE IF EXISTS "{twin}"')
         admin.execute(f'CREATE DATABASE "{twin}" TEMPLATE "{source}"')
     try:

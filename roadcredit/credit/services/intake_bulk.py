@@ -81,6 +81,7 @@ from roadcredit.exchange.tabular import (
     TabularError,
     _csv_rows,
     _first_row,
+    _refuse_counted,
     detect_encoding,
     open_table,
 )
@@ -490,7 +491,9 @@ def _quotes_whole_fields(data: bytes, delimiter: str) -> bool:
         return True
     sep = re.escape(delimiter.encode("ascii"))
     quoted = re.compile(rb"(?:^|(?<=" + sep + rb'|\n))"(?:[^"]|"")*"(?=' + sep + rb"|\r|\n|$)")
-    return b'"' not in quoted.sub(b"", data)
+    # Every quote inside a quoted field (counted match by match: no copy of the file is made).
+    inside = sum(match.group().count(b'"') for match in quoted.finditer(data))
+    return inside == data.count(b'"')
 
 
 def plainly_valid_sql(col: Callable[[str], str]) -> tuple[str, dict[str, str]]:
@@ -572,9 +575,12 @@ def _check_by_copy(
     if table.format != "csv":
         return None
     # Blank lines at the end of the file are blank rows to tabular, missing columns to COPY.
+    # The file is held once in memory (no stripped or substituted copies of it).
     data = table.path.read_bytes()
     ending = b"\r\n" if b"\r\n" in data[:65536] else b"\n"  # COPY wants one kind throughout
-    data = data.rstrip(b"\r\n") + ending
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
     if not _quotes_whole_fields(data, table.delimiter):
         return None
     width = len(table.headers)
@@ -594,9 +600,10 @@ def _check_by_copy(
                 f"HEADER true, DELIMITER {delimiter}, ENCODING '{encoding}')"
             ) as copy,
         ):
-            view = memoryview(data)
+            view = memoryview(data)[:end]
             for start in range(0, len(view), 1 << 20):
                 copy.write(view[start : start + (1 << 20)])
+            copy.write(ending)
     except (DatabaseError, PsycopgError):
         cursor.execute(f"DROP TABLE IF EXISTS {_RAW}")
         return None
@@ -610,7 +617,14 @@ def _check_by_copy(
         FROM {_RAW}"""  # noqa: S608 (generated names)
     )
     count, longest, empty = cursor.fetchone()
-    if count == 0 or count > table.max_rows or longest > _MAX_CELL_CHARS:
+    if count == 0 or count > table.max_rows:
+        # Refused whole before any row is looked at, in tabular's words.
+        cursor.execute(f"DROP TABLE IF EXISTS {_RAW}")
+        try:
+            _refuse_counted(table, count)
+        except TabularError as exc:
+            raise _Rejected([RowError(exc.row, "", "__all__", exc.message)], count) from exc
+    if longest > _MAX_CELL_CHARS:
         cursor.execute(f"DROP TABLE IF EXISTS {_RAW}")
         return None
     if empty:
