@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -65,45 +64,59 @@ class RoadcreditAPI(NinjaAPI):
         return schema
 
 
-UNSTORABLE_TEXT = "请求数据含有无法保存的字符（空字符或无效的 Unicode 代理字符）"
+UNSTORABLE_TEXT = "请求数据含有无法保存的字符"
 BODY_UNREADABLE = "请求体无法解析：须为 UTF-8 编码的 JSON"
+CONTROL_CHARACTER = "含有不可见的控制字符"
+INVALID_UNICODE = "含有无效的 Unicode 字符"
 
 
-def refuse_unstorable_text(value: Any) -> None:
-    """Refuse text no database column can hold — NUL (PostgreSQL refuses it) and lone UTF-16
-    surrogates (not Unicode; JSON's ``\\ud800`` escapes produce them) — anywhere in a request's
-    data, keys included, before a handler can send it to a query."""
+class UnstorableText(ValueError):
+    """Text no database column can hold, by field (``{"items.0.plate": ["…"]}``)."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__(UNSTORABLE_TEXT)
+        self.fields = fields
+
+
+def unstorable_text(value: Any, path: str = "") -> dict[str, list[str]]:
+    """Where the request data holds text no database column can hold — NUL (PostgreSQL refuses
+    it) or lone UTF-16 surrogates (not Unicode; JSON's ``\\ud800`` escapes produce them) — as
+    field errors, keys included; empty when there is none."""
+    found: dict[str, list[str]] = {}
+
+    def add(more: dict[str, list[str]]) -> None:
+        for field, messages in more.items():
+            found.setdefault(field, []).extend(messages)
+
     if isinstance(value, str):
         if "\x00" in value:
-            raise HttpError(400, UNSTORABLE_TEXT)
+            found.setdefault(path or "__all__", []).append(CONTROL_CHARACTER)
         try:
             value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise HttpError(400, UNSTORABLE_TEXT) from exc
+        except UnicodeEncodeError:
+            found.setdefault(path or "__all__", []).append(INVALID_UNICODE)
     elif isinstance(value, dict):
         for key, item in value.items():
-            refuse_unstorable_text(key)
-            refuse_unstorable_text(item)
+            bad_key = unstorable_text(key, path)  # reported where the key stands
+            add(bad_key)
+            name = "?" if bad_key else str(key)  # never echo unstorable text back
+            add(unstorable_text(item, f"{path}.{name}" if path else name))
     elif isinstance(value, list | tuple):
-        for item in value:
-            refuse_unstorable_text(item)
+        for index, item in enumerate(value):
+            add(unstorable_text(item, f"{path}.{index}" if path else str(index)))
+    return found
 
 
 class StrictParser(Parser):
-    """The JSON body and the query string, refused whole (400) when they hold text that cannot
-    be stored (see ``refuse_unstorable_text``)."""
+    """The JSON body, refused whole (400, by field) when it holds text that cannot be stored
+    (see ``unstorable_text``), before any handler can send it to a query."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = json.loads(request.body)
-        refuse_unstorable_text(data)
+        fields = unstorable_text(data)
+        if fields:
+            raise UnstorableText(fields)
         return data  # type: ignore[no-any-return]
-
-    def parse_querydict(
-        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
-    ) -> dict[str, Any]:
-        result = super().parse_querydict(data, list_fields, request)
-        refuse_unstorable_text(result)
-        return result
 
 
 api = RoadcreditAPI(
@@ -147,8 +160,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc)
     if message.startswith("Cannot parse request body"):  # django-ninja's wording for any failure
         cause = exc.__cause__
-        unstorable = isinstance(cause, HttpError) and str(cause) == UNSTORABLE_TEXT
-        message = UNSTORABLE_TEXT if unstorable else BODY_UNREADABLE
+        if isinstance(cause, UnstorableText):
+            return _error(request, 400, UNSTORABLE_TEXT, {"fields": cause.fields})
+        message = BODY_UNREADABLE
     return _error(request, exc.status_code, message, {})
 
 

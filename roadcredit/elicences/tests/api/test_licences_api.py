@@ -224,10 +224,12 @@ def test_garbage_in_the_verify_api_is_a_field_error_or_unknown(client_as):
     client = client_as(None)
     assert _post(client, "/api/elicences/verify", {"text": "x" * 9000}).status_code == 422
     assert _post(client, "/api/elicences/verify", {}).status_code == 422
-    assert (
-        _post(client, "/api/elicences/verify", {"text": "\x00\ufffd"}).json()["verdict"]
-        == "unknown"
+    assert _post(client, "/api/elicences/verify", {"text": "\ufffd?"}).json()["verdict"] == (
+        "unknown"
     )
+    nul = _post(client, "/api/elicences/verify", {"text": "\x00\ufffd"})
+    assert nul.status_code == 400
+    assert nul.json()["extra"]["fields"] == {"text": ["含有不可见的控制字符"]}
 
 
 def test_a_pdf_is_checked_through_the_api(client_as):
