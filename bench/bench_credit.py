@@ -90,20 +90,18 @@ def _id_number(n: int) -> str:
     return body + id_number_check_char(body)
 
 
-def _generate(operators: int, drivers: int, records: int) -> None:
-    """Subjects by COPY (identifiers need Python: check characters, blind indexes); records
-    server-side with generate_series."""
+def _generate_subjects(operators: int, drivers: int) -> None:
+    """Operators and drivers (with a driving qualification) by COPY: identifiers need Python
+    (check characters, blind indexes)."""
     from django.db import connection
 
     from roadcredit.core import pii
-    from roadcredit.credit.grading import DEFAULT_ENTERPRISE_RULESET, load_bundled
-    from roadcredit.credit.models import CreditRecord
-    from roadcredit.credit.services.records import bureau_source
     from roadcredit.subjects.models import Operator, Practitioner, Qualification
 
     rng = random.Random(7)
     today = _today()
     blob = pii.encrypt("370612198001010000", purpose="id_number")
+    now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         columns = (
@@ -135,7 +133,6 @@ def _generate(operators: int, drivers: int, records: int) -> None:
             "id_number_masked, birth_date, sex, phone_index, phone_masked, status"
         )
         with raw.copy(f"COPY {Practitioner._meta.db_table} ({columns}) FROM STDIN") as copy:
-            now = dt.datetime.now(dt.UTC)
             for n in range(drivers):
                 number = _id_number(n)
                 copy.write_row(
@@ -159,6 +156,19 @@ def _generate(operators: int, drivers: int, records: int) -> None:
             f"SELECT id, 'freight', DATE '2012-01-01' + (id * 7919 % 4500)::int "
             f"FROM {Practitioner._meta.db_table}"
         )
+        cursor.execute("ANALYZE subjects_operator; ANALYZE subjects_practitioner")
+
+
+def _generate(operators: int, drivers: int, records: int) -> None:
+    """Subjects by COPY (``_generate_subjects``); records server-side with generate_series."""
+    from django.db import connection
+
+    from roadcredit.credit.grading import DEFAULT_ENTERPRISE_RULESET, load_bundled
+    from roadcredit.credit.models import CreditRecord
+    from roadcredit.credit.services.records import bureau_source
+
+    _generate_subjects(operators, drivers)
+    with connection.cursor() as cursor:
         catalogue = load_bundled(DEFAULT_ENTERPRISE_RULESET).catalogue
         rows = [
             (

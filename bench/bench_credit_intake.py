@@ -43,6 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_credit import (  # noqa: E402
+    _generate_subjects,
+    _id_number,
+    _say,
+    _timed,
+    _today,
+    _uscc,
+)
 from bench.bench_registry import Scratch, _configure, _scratch_database  # noqa: E402
 
 HEADERS = [
@@ -56,110 +64,6 @@ HEADERS = [
     "决定日期",
     "情况说明",
 ]
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _timed(label: str, function: Any) -> tuple[Any, float]:
-    _say(f"… {label}")
-    started = time.perf_counter()
-    result = function()
-    elapsed = time.perf_counter() - started
-    _say(f"  {label}: {elapsed:.2f} s")
-    return result, elapsed
-
-
-def _today() -> dt.date:
-    from roadcredit.core import clock
-
-    return clock.today()
-
-
-def _uscc(n: int) -> str:
-    from roadcredit.subjects.identifiers import USCC_ALPHABET, uscc_check_char
-
-    body = "91370612MA"
-    for _ in range(7):
-        n, digit = divmod(n, 31)
-        body += USCC_ALPHABET[digit]
-    return body + uscc_check_char(body)
-
-
-def _id_number(n: int) -> str:
-    from roadcredit.subjects.identifiers import id_number_check_char
-
-    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000)
-    body = f"370612{birth:%Y%m%d}{(n // 15000) % 1000:03d}"
-    return body + id_number_check_char(body)
-
-
-def _generate_subjects(operators: int, drivers: int) -> None:
-    from django.db import connection
-
-    from roadcredit.core import pii
-    from roadcredit.subjects.models import Operator, Practitioner, Qualification
-
-    rng = random.Random(7)
-    today = _today()
-    blob = pii.encrypt("370612198001010000", purpose="id_number")
-    now = dt.datetime.now(dt.UTC)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        columns = (
-            "public_id, created_at, updated_at, uscc, name, kind, legal_representative, address, "
-            "division_code, status, uscc_check_overridden"
-        )
-        with raw.copy(f"COPY {Operator._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for n in range(operators):
-                created = dt.datetime(2014, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
-                    days=rng.randrange(0, (today - dt.date(2014, 1, 1)).days)
-                )
-                copy.write_row(
-                    (
-                        f"op{n:014d}",
-                        created,
-                        created,
-                        _uscc(n),
-                        f"烟台运输企业{n}有限公司",
-                        "enterprise" if n % 10 else "individual",
-                        "王建华",
-                        "山东省烟台市牟平区",
-                        "370612",
-                        "active",
-                        False,
-                    )
-                )
-        columns = (
-            "public_id, created_at, updated_at, name, id_number_encrypted, id_number_index, "
-            "id_number_masked, birth_date, sex, phone_index, phone_masked, status"
-        )
-        with raw.copy(f"COPY {Practitioner._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for n in range(drivers):
-                number = _id_number(n)
-                copy.write_row(
-                    (
-                        f"pr{n:014d}",
-                        now,
-                        now,
-                        "张伟",
-                        blob,
-                        pii.blind_index(number, purpose="id_number"),
-                        number[:6] + "********" + number[-4:],
-                        dt.date(1960, 1, 1) + dt.timedelta(days=n % 15000),
-                        "M",
-                        "",
-                        "",
-                        "active",
-                    )
-                )
-        cursor.execute(
-            f"INSERT INTO {Qualification._meta.db_table} (practitioner_id, category, first_issue_date) "  # noqa: S608 (generated constants)
-            f"SELECT id, 'freight', DATE '2012-01-01' + (id * 7919 % 4500)::int "
-            f"FROM {Practitioner._meta.db_table}"
-        )
-        cursor.execute("ANALYZE subjects_operator; ANALYZE subjects_practitioner")
 
 
 def _write_csv(path: Path, count: int, operators: int, drivers: int, *, changed: float) -> None:
