@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("licensing:verification_tasks", "承诺核查"),
         ("exchange:import_upload", "数据导入"),
         ("subjects:uscc_allowlist", "信用代码例外名单"),
+        ("elicences:seal_keys", "签章密钥"),
         ("elicences:rates", "制证率"),
         ("elicences:stock", "空白证书库存"),
         ("elicences:conversion", "存量证照转换"),

@@ -97,6 +97,11 @@ _DECLARED: list[Policy] = [
     Policy("elicences:status_list", "证照状态列表（公开）", audience="public", scope="none"),
     Policy("elicences:status_list_by_id", "证照状态列表（公开）", audience="public", scope="none"),
     Policy("elicences:trust_list", "电子证照信任列表（公开）", audience="public", scope="none"),
+    # Seal keys (root CA and seal certificates in the key store): key management is the security
+    # administrator's duty under 三员分立 (the key store's passphrase is theirs too,
+    # docs/operations.md); the page lists the certificates and rotates the seal.
+    Policy("elicences:seal_keys", "电子证照签章密钥与证书", roles=frozenset({Role.SECADMIN})),
+    Policy("elicences:seal_key_rotate", "轮换电子证照签章密钥", roles=frozenset({Role.SECADMIN})),
     Policy("elicences:verify", "证照核验（公开）", audience="public", scope="none"),
     Policy("elicences:verify_pdf", "电子证照文件核验（公开）", audience="public", scope="none"),
     Policy("verify_short", "扫码核验（公开短地址）", audience="public", scope="none"),

@@ -10,9 +10,13 @@ In order, each step skipping what is already there, so a second run writes nothi
 3. the showcase cases are opened through the case services on their (past) dates: a repair
    application, two objections, and a serious-dishonesty listing (proposed, notified, statement
    recorded, listed) — only when the persona accounts exist (a clerk and a credit officer act);
-4. every operator and practitioner is graded as of today (``grading_batch.regrade_chunk``, the
+4. the records whose publication period is over are expired as of today, by the service of the
+   daily ``credit_expire`` command (``publicity.publication_expire``: audited, the subjects
+   regraded), so old findings show as 已届满 and stop counting, as they would on a live system;
+5. every operator and practitioner is graded as of today (``grading_batch.regrade_chunk``, the
    set-based batch path; only changed grades get a snapshot);
-5. the showcase subjects that meet the red-list criteria are put on the red list.
+6. the showcase subjects and the subjects the plan commended (the red list needs a positive
+   record) that meet the red-list criteria are put on the red list.
 
 Records dated after today (a clock set before the plan's end) are left out, and the batch keys
 then say so, so a later run with the full plan is a new batch rather than a conflict.
@@ -48,7 +52,7 @@ from roadcredit.credit.models import (
     Source,
 )
 from roadcredit.credit.selectors_cases import list_candidates
-from roadcredit.credit.services import intake, lists, objections, repair
+from roadcredit.credit.services import intake, lists, objections, publicity, repair
 from roadcredit.credit.services.grading import active_ruleset
 from roadcredit.credit.services.grading_batch import regrade_chunk
 from roadcredit.demo.personas import PERSONA_USERNAMES
@@ -80,6 +84,7 @@ class CreditLoadResult:
     batches_created: int = 0
     registrations_set: int = 0
     cases_opened: int = 0
+    expired: int = 0
     red_listed: int = 0
     grades_changed: int = 0
     distribution: Counter[str] = field(default_factory=Counter)  # "enterprise:AA" → subjects
@@ -280,18 +285,49 @@ def _list_serious(*, spec: CaseSpec, officer: User) -> bool:
     return True
 
 
+def _kind_of(subject: GradedSubject) -> str:
+    return "operator" if isinstance(subject, Operator) else "practitioner"
+
+
 def _entries(subject: GradedSubject, kind: str) -> Any:
     column = "operator" if isinstance(subject, Operator) else "practitioner"
     return ListEntry.objects.filter(list_kind=kind, **{column: subject})
 
 
+def _subjects(keys: Sequence[tuple[str, str]]) -> list[GradedSubject]:
+    """The operators (by USCC) and practitioners (by ID number) of ``keys``, in that order."""
+    usccs = [key for kind, key in keys if kind == "operator"]
+    indexes = {
+        pii.blind_index(key, purpose="id_number"): key
+        for kind, key in keys
+        if kind == "practitioner"
+    }
+    found: dict[tuple[str, str], GradedSubject] = {}
+    for start in range(0, len(usccs), 2_000):
+        for operator in Operator.objects.filter(uscc__in=usccs[start : start + 2_000]):
+            found[("operator", operator.uscc)] = operator
+    blind = list(indexes)
+    for start in range(0, len(blind), 2_000):
+        part = blind[start : start + 2_000]
+        for practitioner in Practitioner.objects.filter(id_number_index__in=part).prefetch_related(
+            "qualifications"
+        ):
+            found[("practitioner", indexes[practitioner.id_number_index])] = practitioner
+    return [found[key] for key in keys if key in found]
+
+
 def _red_list(*, plan: CreditPlan, actor: User | None, now: dt.datetime) -> int:
-    """The showcase subjects meeting the red-list criteria, each listed once."""
-    subjects: list[GradedSubject] = []
-    for kind, key in plan.showcase.red_candidates:
-        subject = _subject(kind, key)
-        if subject is not None and not _entries(subject, ListKind.RED).exists():
-            subjects.append(subject)
+    """The showcase and commended subjects meeting the red-list criteria, each listed once."""
+    keys = list(dict.fromkeys([*plan.showcase.red_candidates, *plan.commended]))
+    listed = {
+        (entry.subject_kind, entry.operator_id or entry.practitioner_id)
+        for entry in ListEntry.objects.filter(list_kind=ListKind.RED).only(
+            "subject_kind", "operator_id", "practitioner_id"
+        )
+    }
+    subjects = [
+        subject for subject in _subjects(keys) if (_kind_of(subject), subject.pk) not in listed
+    ]
     if not subjects:
         return 0
     added = 0
@@ -377,6 +413,7 @@ def demo_credit_load(
             )
     _load_records(plan=plan, actor=actor, result=result, progress=progress, now=now)
     result.cases_opened = _open_cases(plan=plan, today=today)
+    result.expired = publicity.publication_expire(actor=actor, at=now).records_expired
     _regrade_everyone(actor=actor, now=now, result=result)
     result.red_listed = _red_list(plan=plan, actor=actor, now=now)
     result.showcase = _showcase_names(plan)
@@ -402,6 +439,8 @@ def credit_summary_lines(result: CreditLoadResult) -> Sequence[str]:
         },
         _("Cases opened: %(cases)d; red list entries added: %(red)d; grades changed: %(grades)d")
         % {"cases": result.cases_opened, "red": result.red_listed, "grades": result.grades_changed},
+        _("Records past their publication period expired: %(expired)d")
+        % {"expired": result.expired},
     ]
     grades = ", ".join(f"{key} {count}" for key, count in sorted(result.distribution.items()))
     if grades:

@@ -14,9 +14,14 @@ before it: an operator has the same records at every scale (which of its vehicle
 follows its fleet at that scale; a driver's depend on the sector it works in, which the generator
 assigns per scale).
 
+Positive records (commendations, safety awards) are rare, and the red list needs one within its
+12-month window (rule sets 2024.2 / 2026.2), so only a few percent of the subjects qualify;
+``CreditPlan.commended`` names the subjects given one.
+
 A handful of showcase subjects get fixed histories instead, so the demo accounts and the
 licensing tiers have something to show (``Showcase``): the persona operator (no negative record,
-a commendation: AA and the red list), the persona driver (a safety award: AAA), an operator with
+yearly commendations: AA and the red list), the persona driver (safety awards: AAA and the red
+list), an operator with
 a poor grade (C, with a repair application in progress), an operator on the serious-dishonesty
 list (two serious records), a driver with a 20-point accident record (B), and the subjects of two
 objections in progress.
@@ -143,7 +148,9 @@ _PERIOD_WEIGHTS = (
     (dt.date(2026, 1, 4), PERIOD_END, 40),
 )
 _SERIOUS_SHARE = {"operator": 0.004, "practitioner": 0.002}
-_POSITIVE_SHARE = {"enterprise": 0.05, "individual": 0.004, "practitioner": 0.006}
+# Share of the subjects given a positive record (one of the commendation days, two of which fall
+# within the red list's 12-month window at the end of the plan).
+_POSITIVE_SHARE = {"enterprise": 0.12, "individual": 0.02, "practitioner": 0.03}
 # Operators registered at most this long ago (the rest earlier, back to 2006).
 _RECENT_REGISTRATION_SHARE = 0.06
 
@@ -272,6 +279,10 @@ class CreditPlan:
         self.showcase = Showcase()
         self.cases: list[CaseSpec] = []
         self.registered_on: dict[str, dt.date] = {}
+        # (kind, key) of each operator and practitioner given a positive record, in plan order:
+        # the only subjects that can meet the red-list criteria.
+        self.commended: list[tuple[str, str]] = []
+        self._commended_set: set[tuple[str, str]] = set()
         self._records: list[PlannedRecord] = []
         self._serial: dict[tuple[str, str], int] = {}
         self._build()
@@ -334,6 +345,11 @@ class CreditPlan:
             description=_DESCRIPTIONS.get(code, ""),
         )
         self._records.append(record)
+        if behaviour.direction == "positive" and kind in ("operator", "practitioner"):
+            subject = (kind, key[0])
+            if subject not in self._commended_set:
+                self._commended_set.add(subject)
+                self.commended.append(subject)
         return record
 
     def _build(self) -> None:
@@ -481,9 +497,13 @@ class CreditPlan:
     def _good_operator(self, operator: OperatorRow, fleet: list[Plate]) -> None:
         self.showcase.good_operator = operator.uscc
         self.showcase.red_candidates.append(("operator", operator.uscc))
-        for decided in (dt.date(2024, 12, 20), dt.date(2025, 12, 19)):
+        for code, decided in (
+            ("RT-P-002", dt.date(2024, 12, 20)),
+            ("RT-P-002", dt.date(2025, 12, 19)),
+            ("RT-P-003", dt.date(2026, 6, 26)),
+        ):
             self._add(
-                code="RT-P-002",
+                code=code,
                 kind="operator",
                 key=(operator.uscc,),
                 name=operator.name,
@@ -607,6 +627,7 @@ class CreditPlan:
         self.showcase.good_driver = practitioner.id_number
         self.showcase.red_candidates.append(("practitioner", practitioner.id_number))
         self._person(practitioner, "RT-P-003", dt.date(2026, 1, 9), dt.date(2026, 1, 23))
+        self._person(practitioner, "RT-P-004", dt.date(2026, 6, 12), dt.date(2026, 6, 26))
 
     def _poor_driver(self, practitioner: PractitionerRow) -> None:
         """A 20-point accident record: B by veto."""

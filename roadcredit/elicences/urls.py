@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views_seal_keys import urlpatterns as seal_key_urlpatterns
 from .views_stock import urlpatterns as stock_urlpatterns
 
 app_name = "elicences"
@@ -19,5 +20,6 @@ urlpatterns = [
     path("<str:public_id>/actions/<str:action>/", views.licence_action, name="licence_action"),
 ]
 
-# Paper stock, stock conversion, issuance rate, exchange package (first: the catch-alls above).
-urlpatterns = [*stock_urlpatterns, *urlpatterns]
+# Paper stock, stock conversion, issuance rate, exchange package, seal keys (first: the
+# catch-alls above).
+urlpatterns = [*stock_urlpatterns, *seal_key_urlpatterns, *urlpatterns]

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 DUTIES = {
     "user management (admin site)": ("/admin/accounts/user/", Role.SYSADMIN),
     "USCC allow-list (security)": ("/subjects/uscc-allowlist/", Role.SECADMIN),
+    "seal keys (security)": ("/licences/seal-keys/", Role.SECADMIN),
     "audit log": ("/audit/", Role.AUDITADMIN),
     "audit chain proof": ("/audit/heads/", Role.AUDITADMIN),
 }

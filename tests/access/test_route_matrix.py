@@ -150,6 +150,9 @@ PAGE_ROUTES: dict[str, Route] = {
     "elicences:export_package": NONE,
     "elicences:licence_convert": Route(A_LICENCE),
     "elicences:licence_issue": NONE,
+    "elicences:seal_keys": NONE,
+    # An empty POST: the security administrator gets the form back (400), nothing rotates.
+    "elicences:seal_key_rotate": Route(method="POST"),
     "elicences:verify": NONE,
     "elicences:verify_pdf": NONE,
     "elicences:status_list": NONE,

@@ -4,6 +4,7 @@ rows are sorted, and references are followed to natural keys."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Model
@@ -78,4 +79,38 @@ def intake() -> dict[str, Any]:
         # The fingerprint covers the records' public ids (random per run), the reason names
         # the batch's key (consumed by the killed run): both left out.
         "snapshots": _snapshots(exclude={"reason", "input_fingerprint"}),
+    }
+
+
+def sealing() -> dict[str, Any]:
+    """Every e-licence's sealed PDF as recorded (its file name carries the licence's public id,
+    the same on a twin cloned after issuing), the licences the seal audit entries list (one
+    entry each), the files in the licence storage directory, and the PDF jobs' results. The
+    hashes differ between runs (a signature holds its signing time) and are checked apart."""
+    from django.conf import settings
+
+    from roadcredit.audit.models import AuditEntry
+    from roadcredit.elicences.services.pdf_batch import AUDIT_ACTION
+    from roadcredit.subjects.tests.factories import audit_after
+
+    licences = sorted(
+        [str(public_id), identifier, str(pdf_file), bool(digest)]
+        for public_id, identifier, pdf_file, digest in Licence.objects.filter(
+            has_electronic=True
+        ).values_list("public_id", "identifier", "pdf_file", "pdf_sha256")
+    )
+    audited = sorted(
+        row["licence"]
+        for entry in AuditEntry.objects.filter(action=AUDIT_ACTION)
+        for row in audit_after(entry)["sealed"]
+    )
+    root = Path(settings.MEDIA_ROOT)
+    files = sorted(
+        str(path.relative_to(root)) for path in (root / "licences").rglob("*") if path.is_file()
+    )
+    return {
+        "licences": licences,
+        "audited": audited,
+        "files": files,
+        "jobs": _job_results("elicences.produce_pdfs"),
     }

@@ -162,6 +162,44 @@ def kill_when_paused(
     return child
 
 
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, parent pid, start time in clock ticks) of a process, None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # the command name may hold spaces
+    return fields[0], int(fields[1]), int(fields[19])
+
+
+def children_of(pid: int) -> dict[int, int]:
+    """The live child processes of ``pid`` (forked workers), each with its start time (so that a
+    recycled pid is not mistaken for a survivor)."""
+    found: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        if stat is not None and stat[1] == pid and stat[0] != "Z":
+            found[int(entry.name)] = stat[2]
+    return found
+
+
+def survivors(processes: dict[int, int], *, timeout: float = 20.0) -> list[int]:
+    """Wait until every process of ``processes`` (from ``children_of``) has ended (a zombie
+    counts as ended: it runs no code and holds no socket); returns those still alive."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for pid, started in processes.items():
+            stat = _stat(pid)
+            if stat is not None and stat[2] == started and stat[0] != "Z":
+                alive.append(pid)
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)
+
+
 def wait_for_backends_to_go(*, timeout: float = 20.0) -> None:
     """The killed child's database session ends when the server notices the closed socket;
     wait until only this process is connected (its locks are then released)."""

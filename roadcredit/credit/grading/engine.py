@@ -36,7 +36,7 @@ from roadcredit.credit.grading.model import (
     Subject,
     Summary,
 )
-from roadcredit.credit.grading.ruleset import RuleSet, VetoRule
+from roadcredit.credit.grading.ruleset import RedListCriteria, RuleSet, VetoRule
 
 __all__ = [
     "Decision",
@@ -229,10 +229,13 @@ def list_membership(
 ) -> ListStatus:
     """Red-list and serious-dishonesty-list membership by the rule set's ``[lists]`` criteria.
 
-    The list window is the ``lists.window_months`` months ending on ``as_of``. The red list also
-    needs the grade of earlier periods; they are recomputed from the same facts as of the end of
-    each earlier period (so only facts decided by then count). ``current``: the grade as of
-    ``as_of`` if the caller already has it.
+    The list window is the ``lists.window_months`` months ending on ``as_of``. The red list
+    needs at most ``max_negative_records`` negative records in the last
+    ``negative_free_months`` months (the list window when not set), at least
+    ``min_positive_records`` positive records in the list window, and the grade of earlier
+    periods; those are recomputed from the same facts as of the end of each earlier period (so
+    only facts decided by then count). ``current``: the grade as of ``as_of`` if the caller
+    already has it.
     """
     facts = tuple(facts)
     start = add_months(as_of, -ruleset.lists_window_months) + _DAY
@@ -241,7 +244,7 @@ def list_membership(
 
     red = False
     criteria = ruleset.red_list
-    if criteria is not None and window.negative_count <= criteria.max_negative_records:
+    if criteria is not None and _red_records_ok(criteria, window, facts, ruleset, as_of):
         if current is None:
             current = grade(subject, facts, ruleset, as_of, explain=False)
         elif current.as_of != as_of or current.subject_id != subject.subject_id:
@@ -291,6 +294,27 @@ def _check_scheme(subject: Subject, ruleset: RuleSet) -> None:
             f"subject {subject.subject_id} is graded under the {subject.scheme} scheme, "
             f"rule set {ruleset.id} is for {ruleset.scheme}"
         )
+
+
+def _red_records_ok(
+    criteria: RedListCriteria,
+    window: Summary,
+    facts: tuple[Fact, ...],
+    ruleset: RuleSet,
+    as_of: datetime.date,
+) -> bool:
+    """The record conditions of the red list: few enough negative records in the clean window
+    and enough positive ones (a commendation, …) in the list window."""
+    if window.positive_count < criteria.min_positive_records:
+        return False
+    months = criteria.negative_free_months
+    if months is None or months == ruleset.lists_window_months:
+        negative = window.negative_count
+    else:
+        clean_start = add_months(as_of, -months) + _DAY
+        clean = summary_vector(facts, ruleset, start=clean_start, end=as_of, as_of=as_of)
+        negative = clean.negative_count
+    return negative <= criteria.max_negative_records
 
 
 def _red_history(

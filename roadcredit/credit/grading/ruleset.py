@@ -181,13 +181,21 @@ class VetoRule:
 
 @dataclass(frozen=True, slots=True)
 class RedListCriteria:
-    """Red list: rated in one of ``grades`` for ``consecutive_periods`` periods in a row and at
-    most ``max_negative_records`` counted negative records in the list window."""
+    """Red list: rated in one of ``grades`` for ``consecutive_periods`` periods in a row, at
+    most ``max_negative_records`` counted negative records in the last ``negative_free_months``
+    months (None: the list window) and at least ``min_positive_records`` counted positive
+    records in the list window.
+
+    Both later parameters were added in the 2024.2 / 2026.2 editions; a stored rule-set text
+    without them keeps the earlier criterion (0 positive records, the list window).
+    """
 
     grades: frozenset[str]
     consecutive_periods: int
     max_negative_records: int
     note_zh: str
+    min_positive_records: int = 0
+    negative_free_months: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,7 +690,14 @@ def _parse_lists(
         r.known(
             red_table,
             path,
-            ("grades", "consecutive_periods", "max_negative_records", "note_zh"),
+            (
+                "grades",
+                "consecutive_periods",
+                "max_negative_records",
+                "negative_free_months",
+                "min_positive_records",
+                "note_zh",
+            ),
         )
         red_grades = r.texts(red_table, path, "grades")
         for grade in red_grades:
@@ -693,6 +708,14 @@ def _parse_lists(
             consecutive_periods=r.integer(red_table, path, "consecutive_periods", minimum=1) or 1,
             max_negative_records=r.integer(red_table, path, "max_negative_records", minimum=0) or 0,
             note_zh=r.text(red_table, path, "note_zh"),
+            # Absent (an edition before 2024.2 / 2026.2): no positive record needed, the
+            # negative records are counted over the list window, as before.
+            min_positive_records=(
+                r.integer(red_table, path, "min_positive_records", required=False, minimum=0) or 0
+            ),
+            negative_free_months=r.integer(
+                red_table, path, "negative_free_months", required=False, minimum=1
+            ),
         )
     serious_table = r.sub(lists, "lists", "serious", required=False)
     if serious_table:

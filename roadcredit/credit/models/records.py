@@ -211,17 +211,23 @@ class CreditRecord(PublicModel):
     takedown_on = models.DateField(_("publication ends on"), null=True, blank=True)
     publication_rule_id = models.CharField(_("publication rule"), max_length=60, blank=True)
     published = models.BooleanField(_("published"), default=False)
+    # Source and batch: no database foreign key (docs/decisions/016, "Storage"): both parents
+    # are append-only (a trigger refuses DELETE, credit/sql.py) and every writer sets these
+    # columns from a row it holds in the same transaction; the per-row checks cost a quarter of
+    # a bulk insert.
     source = models.ForeignKey(
         Source,
         verbose_name=_("source"),
         on_delete=models.PROTECT,
         related_name="records",
         db_index=False,  # led by the unique (source, source_ref) constraint
+        db_constraint=False,
     )
     source_ref = models.CharField(_("source reference"), max_length=100)
     batch = models.ForeignKey(
         IntakeBatch,
         db_index=False,  # credit_rec_batch_idx
+        db_constraint=False,  # see source
         verbose_name=_("intake batch"),
         on_delete=models.PROTECT,
         related_name="records",
@@ -232,6 +238,7 @@ class CreditRecord(PublicModel):
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # credit_rec_recorded_by_idx (partial: intake rows have none)
         verbose_name=_("recorded by"),
         null=True,
         blank=True,
@@ -286,14 +293,36 @@ class CreditRecord(PublicModel):
                 name="credit_record_pending_has_no_decision",
             ),
         ]
+        # Partial where a column is empty for most rows: a record lands in only the indexes that
+        # can find it (an operator's record is in neither the practitioner nor the vehicle index).
+        # Every query of these columns compares them with a value, which implies NOT NULL.
         indexes = [
-            models.Index(fields=["operator", "occurred_on"], name="credit_rec_operator_idx"),
             models.Index(
-                fields=["practitioner", "occurred_on"], name="credit_rec_practitioner_idx"
+                fields=["operator", "occurred_on"],
+                name="credit_rec_operator_idx",
+                condition=Q(operator__isnull=False),
             ),
-            models.Index(fields=["vehicle", "occurred_on"], name="credit_rec_vehicle_idx"),
+            models.Index(
+                fields=["practitioner", "occurred_on"],
+                name="credit_rec_practitioner_idx",
+                condition=Q(practitioner__isnull=False),
+            ),
+            models.Index(
+                fields=["vehicle", "occurred_on"],
+                name="credit_rec_vehicle_idx",
+                condition=Q(vehicle__isnull=False),
+            ),
             models.Index(fields=["batch"], name="credit_rec_batch_idx"),
-            models.Index(fields=["status", "takedown_on"], name="credit_rec_status_takedown"),
+            models.Index(
+                fields=["status", "takedown_on"],
+                name="credit_rec_status_takedown",
+                condition=Q(takedown_on__isnull=False),
+            ),
+            models.Index(
+                fields=["recorded_by"],
+                name="credit_rec_recorded_by_idx",
+                condition=Q(recorded_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

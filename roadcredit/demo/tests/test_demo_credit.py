@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from roadcredit.audit.models import AuditEntry
-from roadcredit.core import pii
+from roadcredit.core import clock, pii
 from roadcredit.credit.grading import BehaviourCatalogue
 from roadcredit.credit.grading.model import Scheme
 from roadcredit.credit.models import (
@@ -171,6 +171,59 @@ def test_the_personas_and_showcase_subjects_have_meaningful_grades_and_cases(pla
 
     assert Objection.objects.filter(status="open").count() == 2
     assert CreditRecord.objects.filter(status=RecordStatus.UNDER_OBJECTION).count() == 2
+
+
+def test_few_subjects_are_commended_and_the_showcase_ones_are():
+    plan = CreditPlan(DemoDistrict(scale=0.2))
+    district = plan.district
+    subjects = sum(1 for _ in district.operators()) + sum(1 for _ in district.practitioners())
+    commended = set(plan.commended)
+
+    assert 0.01 * subjects < len(commended) < 0.06 * subjects
+    assert set(plan.showcase.red_candidates) <= commended
+    positive = {(r.subject_kind, r.subject_key[0]) for r in plan.records if r.source == "bureau"}
+    assert positive == commended
+
+
+@pytest.mark.django_db
+def test_the_red_list_is_small_and_holds_only_commended_subjects(plan):
+    _load()
+
+    red = ListEntry.objects.filter(list_kind="red", status="listed")
+    subjects = Operator.objects.count() + Practitioner.objects.count()
+    assert 2 <= red.count() <= 0.05 * subjects
+    commended = {
+        key if kind == "operator" else pii.blind_index(key, purpose="id_number")
+        for kind, key in plan.commended
+    }
+    for entry in red.select_related("operator", "practitioner"):
+        subject = entry.subject
+        key = subject.uscc if isinstance(subject, Operator) else subject.id_number_index
+        assert key in commended
+        assert "正面记录" in entry.decision_reason
+
+
+@pytest.mark.django_db
+def test_records_past_their_publication_period_are_expired_as_credit_expire_would():
+    output = _load()
+
+    today = clock.today()
+    expired = CreditRecord.objects.filter(status=RecordStatus.EXPIRED)
+    assert expired.exists()
+    assert not expired.filter(takedown_on__gt=today).exists()
+    assert not CreditRecord.objects.filter(
+        status=RecordStatus.ACTIVE, direction="negative", takedown_on__lte=today
+    ).exists()
+    assert CreditRecord.objects.filter(status=RecordStatus.ACTIVE, takedown_on__gt=today).exists()
+    audited = AuditEntry.objects.filter(
+        action="credit.record_status", target_id__in=expired.values("public_id")
+    )
+    assert audited.count() == expired.count()
+    assert f"公示期届满、已自动停止公示的记录：{expired.count()} 条" in output
+    # Nothing is left for the daily command.
+    out = StringIO()
+    call_command("credit_expire", stdout=out)
+    assert out.getvalue().startswith("0 条记录公示期届满")
 
 
 @pytest.mark.django_db

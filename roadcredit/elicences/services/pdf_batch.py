@@ -11,7 +11,9 @@ While it writes one chunk the workers render the next ones.
 The database is written by one process only, so the same path serves SQLite (a single writer)
 and PostgreSQL alike. A licence sealed meanwhile by a first download (``licence_pdf``) is
 skipped: the rows are locked and re-checked before they are written, and the file already
-handed out is kept.
+handed out is kept. Files are written before their rows commit: a run killed in between leaves
+files no row names, and the next run writes each of those licences' files over them under the
+same name (``pdf_files.store_licence_pdf``), so a rerun leaves no orphan.
 
 Worker processes are used only where forking is safe: in the main thread of a process that may
 have children (a management command, a script, an inline job); elsewhere — a daemon thread of
@@ -32,7 +34,6 @@ from multiprocessing.pool import AsyncResult, Pool
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Field
 
@@ -43,12 +44,15 @@ from roadcredit.elicences import signing
 from roadcredit.elicences.models import Licence
 from roadcredit.elicences.rendering import LicenceRenderData, cjk_font, render_sealed_licence_pdf
 
-from .pdf_files import licence_render_data
+from .pdf_files import licence_render_data, store_licence_pdf
 
 if TYPE_CHECKING:
     from roadcredit.accounts.models import User
 
-DEFAULT_CHUNK_SIZE = 100
+# Licences per chunk. ``ELICENCE_PDF_CHUNK_SIZE`` (read at import, like the credit intake's
+# ``CREDIT_BULK_MIN_BYTES``) lets the kill -9 tests spread a few dozen licences over several
+# chunks and worker processes.
+DEFAULT_CHUNK_SIZE = int(os.environ.get("ELICENCE_PDF_CHUNK_SIZE", 100))
 AUDIT_ACTION = "elicences.pdfs_sealed"
 
 Progress = Callable[[int, int], None]
@@ -162,7 +166,7 @@ def _write(
             if pk not in still_pending:
                 result.skipped += 1
                 continue
-            licence.pdf_file.save(f"{licence.public_id}.pdf", ContentFile(pdf), save=False)
+            store_licence_pdf(licence, pdf)
             licence.pdf_sha256 = info
             licence.updated_at = moment
             written.append(licence)

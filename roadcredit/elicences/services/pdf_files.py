@@ -75,6 +75,20 @@ def _read(licence: Licence) -> bytes | None:
     return content
 
 
+def store_licence_pdf(licence: Licence, pdf: bytes) -> None:
+    """Write the licence's file under its own name, ``licences/<year>/<public id>.pdf``.
+
+    A file already there belongs to a run that wrote it and never committed its row (killed,
+    or its transaction rolled back), or is the row's own file gone bad (its hash no longer
+    matches): the caller holds the row lock and found no good sealed PDF on record, and every
+    writer writes only under that lock, so nothing else refers to that file.
+    It is replaced; left there, storage would save this one under a suffixed name and keep the
+    leftover as an orphan forever."""
+    filename = f"{licence.public_id}.pdf"
+    licence.pdf_file.storage.delete(licence.pdf_file.field.generate_filename(licence, filename))
+    licence.pdf_file.save(filename, ContentFile(pdf), save=False)
+
+
 def licence_pdf(*, licence: Licence) -> bytes:
     """The sealed PDF of ``licence``: rendered and sealed on first need, then kept."""
     kept = _read(licence)
@@ -94,7 +108,7 @@ def licence_pdf(*, licence: Licence) -> bytes:
         if kept is None:
             kept = render_sealed_licence_pdf(licence_render_data(locked))
             digest = hashlib.sha256(kept).hexdigest()
-            locked.pdf_file.save(f"{locked.public_id}.pdf", ContentFile(kept), save=False)
+            store_licence_pdf(locked, kept)
             locked.pdf_sha256 = digest
             locked.save(update_fields=["pdf_file", "pdf_sha256", "updated_at"])
             audit_record(

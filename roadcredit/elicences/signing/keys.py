@@ -440,6 +440,17 @@ def trust_roots() -> list[bytes]:
     ]
 
 
+def root_certificates() -> list[tuple[int, x509.Certificate]]:
+    """Every root CA version with its certificate, oldest first (public data only: no private
+    key is loaded)."""
+    ensure_development_keys()
+    store = get_keystore()
+    return [
+        (version, _certificate_from(store.metadata(ROOT_NAME, version))[0])
+        for version in store.versions(ROOT_NAME)
+    ]
+
+
 def trust_entries() -> list[TrustEntry]:
     """Every seal for the published trust list (``roadcredit.elicences.trustlist``): kid, COSE
     alg, certificate DER, signing period (the certificate's validity) and status.

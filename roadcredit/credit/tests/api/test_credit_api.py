@@ -267,7 +267,7 @@ def test_rule_sets_are_loaded_previewed_and_activated(client_as: Any) -> None:
     text = (
         (RULES_DIR / "enterprise-jiangsu-2024.toml")
         .read_text(encoding="utf-8")
-        .replace('version = "2024.1"', 'version = "2026.2"', 1)
+        .replace('version = "2024.2"', 'version = "2026.2"', 1)
     )
     loaded = _post(
         officer, "/api/credit/rulesets", {"file_name": "enterprise-2026.toml", "text": text}

@@ -40,6 +40,21 @@ def holder_of(subject: Operator | Practitioner) -> User:
     )
 
 
+def commended(subject: Operator | Practitioner) -> CreditRecord:
+    """A positive record two months old, decided by the bureau (the red list needs one): 获评文明
+    诚信经营户 for an operator, 获评安全生产先进个人 for a driver."""
+    from roadcredit.credit.tests.factories import make_record
+
+    code = "RT-P-002" if isinstance(subject, Operator) else "RT-P-003"
+    return make_record(
+        subject,
+        behaviour_code=code,
+        occurred_on=days_ago(60),
+        decided_on=days_ago(46),
+        description="牟平区交通运输局年度表彰",
+    )
+
+
 def calendar_dir(tmp_path: Path) -> Path:
     """The shipped holiday files, plus plain (weekends-only) years up to two years from now, so
     deadlines computed from today never run off the end of the data."""

@@ -17,7 +17,12 @@ from roadcredit.credit.models import (
     RecordStatus,
 )
 from roadcredit.credit.services.grading import grade_current
-from roadcredit.credit.tests.cases.helpers import days_ago, penalty_item, sheet_rows
+from roadcredit.credit.tests.cases.helpers import (
+    commended,
+    days_ago,
+    penalty_item,
+    sheet_rows,
+)
 from roadcredit.credit.tests.factories import make_record, rated_operator
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +36,7 @@ def run(*args: str) -> str:
 
 def test_credit_lists_shows_candidates_then_refreshes():
     clean = rated_operator(name="烟台安捷危险货物运输有限公司")
+    commended(clean)
     unlicensed = rated_operator(name="烟台市牟平区金海岸客运有限公司")
     make_record(
         unlicensed, behaviour_code="RT-N-001", occurred_on=days_ago(60), decided_on=days_ago(45)

@@ -16,6 +16,7 @@ from roadcredit.credit.models import (
     ListKind,
     Notice,
     ObjectionOutcome,
+    RecordStatus,
 )
 from roadcredit.credit.selectors_cases import list_candidates, public_list_rows
 from roadcredit.credit.services.grading import grade_current
@@ -28,7 +29,7 @@ from roadcredit.credit.services.lists import (
     lists_refresh,
 )
 from roadcredit.credit.services.objections import objection_decide, objection_submit
-from roadcredit.credit.tests.cases.helpers import days_ago, holder_of, today
+from roadcredit.credit.tests.cases.helpers import commended, days_ago, holder_of, today
 from roadcredit.credit.tests.factories import make_record, rated_operator, rated_practitioner
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,9 @@ def past(days: int) -> dt.datetime:
     return dt.datetime.combine(days_ago(days), dt.time(10), tzinfo=dt.UTC)
 
 
-def test_a_clean_rated_operator_goes_on_the_red_list_directly():
+def test_a_clean_rated_operator_with_a_commendation_goes_on_the_red_list_directly():
     operator = rated_operator(name="烟台安捷危险货物运输有限公司")
+    commended(operator)
 
     summary = lists_refresh(actor=None)
 
@@ -69,6 +71,57 @@ def test_a_clean_rated_operator_goes_on_the_red_list_directly():
         action="credit.red_list_added", target_id=entry.public_id
     ).exists()
     assert Notice.objects.get(operator=operator).title == "已列入守信激励名单"
+    assert "正面记录" in entry.decision_reason
+
+
+@pytest.mark.parametrize(
+    ("history", "listed"),
+    [
+        ("quiet", False),  # AA on 100 points by default: nothing to reward
+        ("commended", True),
+        ("commended, then a complaint", False),
+        ("commended, complaint repaired", True),
+    ],
+)
+def test_the_red_list_rewards_positive_conduct_not_just_silence(history, listed):
+    operator = rated_operator(name="烟台顺通物流有限公司")
+    if "commended" in history:
+        commended(operator)
+    if "complaint" in history:
+        complaint = make_record(
+            operator, behaviour_code="RT-N-024", occurred_on=days_ago(30), decided_on=days_ago(20)
+        )
+        if "repaired" in history:
+            from roadcredit.credit.services.records import credit_record_set_status
+
+            credit_record_set_status(
+                actor=None, record=complaint, status=RecordStatus.REPAIRED, reason="信用修复"
+            )
+
+    summary = lists_refresh(actor=None)
+
+    assert summary.red_added == int(listed)
+    assert ListEntry.objects.filter(operator=operator, list_kind=ListKind.RED).exists() is listed
+
+
+def test_under_a_stored_older_edition_a_quiet_operator_is_still_red_listed():
+    """A version loaded before the positive-record requirement keeps its own criterion."""
+    from roadcredit.credit.grading import DEFAULT_ENTERPRISE_RULESET, RULES_DIR
+    from roadcredit.credit.services.rulesets import ruleset_activate, ruleset_load
+
+    text = (RULES_DIR / DEFAULT_ENTERPRISE_RULESET).read_text(encoding="utf-8")
+    for line in ("negative_free_months = 24\n", "min_positive_records = 1\n"):
+        text = text.replace(line, "")
+    text = text.replace('version = "2024.2"', 'version = "2024.1"', 1)
+    ruleset_activate(
+        actor=None,
+        version=ruleset_load(actor=None, text=text, source_name="enterprise-jiangsu-2024.toml"),
+    )
+    operator = rated_operator(name="烟台顺通物流有限公司")
+
+    assert lists_refresh(actor=None).red_added == 1
+    entry = ListEntry.objects.get(operator=operator, list_kind=ListKind.RED)
+    assert entry.ruleset_label == "enterprise-jiangsu-2024 2024.1"
 
 
 def test_a_young_operator_is_not_red_listed():
@@ -93,7 +146,7 @@ def test_a_serious_behaviour_is_only_proposed(jinhai):
 
 
 def test_refreshing_again_changes_nothing(jinhai):
-    rated_operator(name="烟台顺通物流有限公司")
+    commended(rated_operator(name="烟台顺通物流有限公司"))
     lists_refresh(actor=None)
 
     summary = lists_refresh(actor=None)
@@ -293,6 +346,8 @@ def test_a_proposal_can_be_cancelled_but_a_listing_cannot(jinhai, personas):
 def test_the_public_rows_mask_natural_persons_and_show_codes_for_enterprises(personas):
     driver = rated_practitioner(name="王建华")
     operator = rated_operator(name="烟台安捷危险货物运输有限公司")
+    commended(driver)
+    commended(operator)
     lists_refresh(actor=None)
 
     rows = {row.subject_code_kind: row for row in public_list_rows(kind=ListKind.RED)}

@@ -95,7 +95,7 @@ def test_credit_rulesets_loads_lists_previews_and_activates(
     path.write_text(
         (RULES_DIR / "enterprise-jiangsu-2024.toml")
         .read_text(encoding="utf-8")
-        .replace('version = "2024.1"', 'version = "2026.3"', 1),
+        .replace('version = "2024.2"', 'version = "2026.3"', 1),
         encoding="utf-8",
     )
     (tmp_path / "behaviours.toml").write_text(

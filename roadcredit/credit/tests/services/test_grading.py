@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 LAST_MONTH = clock.today() - dt.timedelta(days=30)
 LAST_WEEK = clock.today() - dt.timedelta(days=7)
 DEFAULT_TEXT = (RULES_DIR / "enterprise-jiangsu-2024.toml").read_text(encoding="utf-8")
-STRICTER = DEFAULT_TEXT.replace('version = "2024.1"', 'version = "2026.1"', 1).replace(
+STRICTER = DEFAULT_TEXT.replace('version = "2024.2"', 'version = "2026.1"', 1).replace(
     "min_score = 90", "min_score = 95", 1
 )
 

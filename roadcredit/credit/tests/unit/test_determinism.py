@@ -128,7 +128,7 @@ def test_the_result_records_the_rule_set_it_was_computed_with():
 
     assert (result.ruleset_id, result.ruleset_version, result.ruleset_digest) == (
         "enterprise-jiangsu-2024",
-        "2024.1",
+        "2024.2",
         ENTERPRISE_RULES.digest,
     )
     assert result.as_of == datetime.date(2026, 6, 30)

@@ -107,7 +107,7 @@ def test_rule_set_pages_load_preview_and_activate(client_as: Any) -> None:
     text = (
         (RULES_DIR / "enterprise-jiangsu-2024.toml")
         .read_text(encoding="utf-8")
-        .replace('version = "2024.1"', 'version = "2026.9"', 1)
+        .replace('version = "2024.2"', 'version = "2026.9"', 1)
     )
     response = officer.post(
         "/credit/rulesets/", {"file": SimpleUploadedFile("enterprise-2026.toml", text.encode())}

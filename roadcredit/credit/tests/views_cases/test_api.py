@@ -13,7 +13,7 @@ from roadcredit.accounts.roles import Role
 from roadcredit.credit.models import ListEntry, ListEntryStatus, ListKind, RecordStatus
 from roadcredit.credit.services.lists import lists_refresh
 from roadcredit.credit.services.publicity import publicity_record_penalty_decision
-from roadcredit.credit.tests.cases.helpers import days_ago, holder_of
+from roadcredit.credit.tests.cases.helpers import commended, days_ago, holder_of
 from roadcredit.credit.tests.factories import make_record, rated_operator, rated_practitioner
 
 pytestmark = pytest.mark.django_db
@@ -154,8 +154,9 @@ def test_an_objection_is_corrected_through_the_api(shuntong, personas):
 
 
 def test_the_public_lists_need_no_login_and_mask_natural_persons(client):
-    rated_practitioner(name="王建华")
+    commended(rated_practitioner(name="王建华"))
     operator = rated_operator(name="烟台安捷危险货物运输有限公司")
+    commended(operator)
     lists_refresh(actor=None)
 
     response = client.get(BASE + "/lists?kind=red")

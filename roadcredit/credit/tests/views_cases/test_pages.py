@@ -21,7 +21,13 @@ from roadcredit.credit.models import (
 )
 from roadcredit.credit.services.lists import lists_refresh
 from roadcredit.credit.services.publicity import publicity_record_penalty_decision
-from roadcredit.credit.tests.cases.helpers import days_ago, holder_of, penalty_item, sheet_rows
+from roadcredit.credit.tests.cases.helpers import (
+    commended,
+    days_ago,
+    holder_of,
+    penalty_item,
+    sheet_rows,
+)
 from roadcredit.credit.tests.factories import make_record, rated_operator, rated_practitioner
 
 pytestmark = pytest.mark.django_db
@@ -171,8 +177,9 @@ def test_a_correction_without_changes_is_refused_on_the_form(shuntong, client_as
 
 
 def test_the_public_list_page_needs_no_login_and_masks_natural_persons(client):
-    rated_practitioner(name="王建华")
+    commended(rated_practitioner(name="王建华"))
     operator = rated_operator(name="烟台安捷危险货物运输有限公司")
+    commended(operator)
     lists_refresh(actor=None)
 
     response = client.get(reverse("credit:lists_public"))
@@ -185,7 +192,7 @@ def test_the_public_list_page_needs_no_login_and_masks_natural_persons(client):
 
 
 def test_the_list_export_neutralises_formula_cells(client):
-    rated_operator(name='=HYPERLINK("http://evil.example")物流有限公司')
+    commended(rated_operator(name='=HYPERLINK("http://evil.example")物流有限公司'))
     lists_refresh(actor=None)
 
     response = client.get(reverse("credit:lists_export"))

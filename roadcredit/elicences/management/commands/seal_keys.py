@@ -6,7 +6,9 @@
   licences sealed earlier keep verifying.
 * ``status`` lists the roots and seals (kid, validity, state) and the expiry warnings.
 
-Nothing here prints key material. ``init`` and ``rotate`` write an audit entry.
+Nothing here prints key material. ``init`` and ``rotate`` call the services in
+``elicences.services.seal_keys`` (the same ones the security administrator's page calls), which
+write the audit entry.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import base64
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from roadcredit.audit.services import audit_record
 from roadcredit.core import clock
+from roadcredit.core.errors import ApplicationError
 from roadcredit.core.keystore import KeyStoreError, get_keystore
 from roadcredit.elicences import signing
+from roadcredit.elicences.services.seal_keys import seal_key_rotate, seal_keys_set_up
 from roadcredit.elicences.signing.keys import ROOT_NAME
 
 
@@ -36,6 +38,11 @@ class Command(BaseCommand):
             help="init: make a new root CA and seal even if they exist (old ones stay trusted).",
         )
         parser.add_argument(
+            "--reason",
+            default="",
+            help="rotate: why the seal is rotated (recorded in the audit trail).",
+        )
+        parser.add_argument(
             "--within-days",
             type=int,
             default=60,
@@ -45,17 +52,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "init":
-                seal = signing.seal_keys_init(force=options["force"])
-                self._audit("elicences.seal_keys.init", seal)
+                seal = seal_keys_set_up(actor=None, force=options["force"])
                 self.stdout.write(
                     _("Seal keys ready: active seal %(kid)s, valid until %(date)s.")
                     % {"kid": seal.kid.hex(), "date": seal.not_after.date().isoformat()}
                 )
             elif options["action"] == "rotate":
-                kid = signing.seal_rotate()
-                rotated = signing.seal_for_kid(kid)
-                assert rotated is not None
-                self._audit("elicences.seal_keys.rotate", rotated)
+                rotated = seal_key_rotate(
+                    actor=None,
+                    reason=options["reason"]
+                    or _("Rotated with python manage.py seal_keys rotate."),
+                )
                 self.stdout.write(
                     _(
                         "New seal %(kid)s, valid until %(date)s. Restart the web and worker processes."
@@ -64,23 +71,10 @@ class Command(BaseCommand):
                 )
             else:
                 self._status(options["within_days"])
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
         except (signing.SealKeyError, KeyStoreError) as exc:
             raise CommandError(str(exc)) from None
-
-    def _audit(self, action: str, seal: signing.Seal) -> None:
-        with transaction.atomic():
-            audit_record(
-                actor=None,
-                action=action,
-                target_type="elicences.seal",
-                target_id=seal.kid.hex(),
-                after={
-                    "kid": seal.kid.hex(),
-                    "version": seal.version,
-                    "root_version": seal.root_version,
-                    "not_after": seal.not_after.isoformat(),
-                },
-            )
 
     def _status(self, within_days: int) -> None:
         store = get_keystore()
