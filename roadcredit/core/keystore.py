@@ -18,12 +18,13 @@ import contextlib
 import datetime as dt
 import fcntl
 import functools
+import itertools
 import json
 import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,18 @@ def sm4_gcm_decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
     return decryptor.update(body) + decryptor.finalize()
 
 
+_TOKENS = itertools.count(1)
+
+
 @dataclass
 class KeyStore:
     path: Path
     _master: bytes
     _data: dict[str, Any]
+    # Unique per opened store for the life of the process (unlike ``id()``, never reused once
+    # a store is dropped): caches of derived keys are keyed by it, so a re-opened or other store
+    # never gets another store's cached key.
+    token: int = field(default_factory=lambda: next(_TOKENS), init=False, compare=False)
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod

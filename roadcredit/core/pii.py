@@ -27,19 +27,25 @@ def _enc_key(version: int | None = None) -> tuple[int, bytes]:
         if version is None:
             store.ensure(ENC_KEY, lambda: os.urandom(16), alg="SM4-GCM", purpose="personal data")
             version = store.current_version(ENC_KEY) or 1
-    return version, _cached_key(id(store), ENC_KEY, version)
+    return version, _cached_key(store.token, ENC_KEY, version)
 
 
 @functools.cache
-def _cached_key(store_id: int, name: str, version: int) -> bytes:
-    # Keyed by the store object's identity: a re-opened (rotated) store gets fresh entries.
+def _cached_key(store_token: int, name: str, version: int) -> bytes:
+    # Keyed by the store's token (KeyStore.token): a re-opened (rotated) store gets fresh entries.
     return get_keystore().get(name, version)
 
 
 @functools.cache
-def _cached_index_key(store_id: int) -> bytes:
+def _cached_index_key(store_token: int) -> bytes:
     store = get_keystore()
     return store.ensure(INDEX_KEY, lambda: os.urandom(32), alg="HMAC-SM3", purpose="blind index")
+
+
+def index_key() -> bytes:
+    """The blind-index HMAC key of the current key store (for bulk paths that compute many
+    indexes at once; ``blind_index`` is the reference)."""
+    return _cached_index_key(get_keystore().token)
 
 
 def encrypt(value: str, *, purpose: str) -> bytes:
@@ -59,7 +65,6 @@ def decrypt(blob: bytes | memoryview, *, purpose: str) -> str:
 
 def blind_index(value: str, *, purpose: str) -> str:
     """HMAC-SM3 of the normalised value; equal inputs give equal indexes, nothing else leaks."""
-    key = _cached_index_key(id(get_keystore()))
-    mac = hmac.HMAC(key, hashes.SM3())
+    mac = hmac.HMAC(index_key(), hashes.SM3())
     mac.update(purpose.encode("ascii") + b":" + value.strip().upper().encode("utf-8"))
     return mac.finalize().hex()

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from roadcredit.accounts.access import user_role
 from roadcredit.accounts.policy import policy_for
 from roadcredit.core import clock
+from roadcredit.core.error_display import add_to_form
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
 from roadcredit.credit import exports
 from roadcredit.credit import selectors_cases as cases
@@ -40,7 +41,6 @@ from roadcredit.credit.models import ListKind, ObjectionStatus, RepairStatus
 from roadcredit.credit.selectors import subject_get_for
 from roadcredit.credit.services import lists, objections, publicity, repair
 from roadcredit.credit.services.notices import case_rules
-from roadcredit.subjects.forms import apply_error
 from roadcredit.subjects.models import Operator, Practitioner, Vehicle
 
 View = Callable[..., HttpResponse]
@@ -126,7 +126,7 @@ def repair_apply(request: HttpRequest, record_id: str) -> HttpResponse:
                 commitment_accepted=form.cleaned_data["commitment"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             if application.status == RepairStatus.REFUSED:
                 messages.error(request, _("The application was not accepted; see the reasons."))
@@ -165,7 +165,7 @@ def repair_decide(request: HttpRequest, public_id: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
             reasons = exc.extra.get("reasons") or []
             for reason in reasons:
                 form.add_error(None, str(reason))
@@ -220,7 +220,7 @@ def objection_submit(request: HttpRequest, record_id: str) -> HttpResponse:
                 grounds=form.cleaned_data["grounds"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The objection was received."))
             return redirect("credit:objection_detail", public_id=objection.public_id)
@@ -268,7 +268,7 @@ def objection_decide(request: HttpRequest, public_id: str) -> HttpResponse:
                 corrections=form.corrections(),
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The decision was recorded and the subject notified."))
             return redirect("credit:objection_detail", public_id=objection.public_id)
@@ -409,7 +409,7 @@ def list_entry_action(request: HttpRequest, public_id: str) -> HttpResponse:
             else:
                 lists.listing_cancel(actor=actor, entry=entry, reason=reason)
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Done; the subject has been notified."))
             return redirect("credit:list_entry", public_id=entry.public_id)
@@ -429,7 +429,7 @@ def list_entry_statement(request: HttpRequest, public_id: str) -> HttpResponse:
                 text=form.cleaned_data["text"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The statement was recorded."))
             return redirect("credit:list_entry", public_id=entry.public_id)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from roadcredit.accounts.access import user_role
 from roadcredit.accounts.policy import policy_for
+from roadcredit.core.error_display import add_to_form
 from roadcredit.core.errors import ApplicationError, NotFound
 from roadcredit.credit import selectors
 from roadcredit.credit.models import IntakeChannel, LinkStatus, RuleSetStatus
@@ -259,11 +260,7 @@ def rulesets_page(request: HttpRequest) -> HttpResponse:
         except UnicodeDecodeError:
             form.add_error("file", _("The file is not UTF-8 text."))
         except ApplicationError as exc:
-            for messages in exc.extra.get("fields", {}).values():
-                for message in messages:
-                    form.add_error(None, message)
-            if not exc.extra.get("fields"):
-                form.add_error(None, exc.message)
+            add_to_form(form, exc, by_field=False)
         else:
             return redirect("credit:ruleset_detail", pk=row.pk)
     return render(

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roadcredit.accounts.access import acting_user as _actor
 from roadcredit.accounts.access import sees_full_personal_data, user_role
 from roadcredit.accounts.roles import Role
+from roadcredit.core.error_display import add_to_form, error_line
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
 from roadcredit.core.ratelimit import RateLimited, rate_limited_page, throttle_verification
 
@@ -274,9 +275,7 @@ def licence_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
         else:
             result = services.licence_cancel(actor=actor, licence=licence, reason=reason)
     except ApplicationError as exc:
-        fields = exc.extra.get("fields") or {}
-        details = "；".join(str(m) for values in fields.values() for m in values)
-        messages.error(request, details or exc.message)
+        messages.error(request, error_line(exc))
         return redirect("elicences:licence_detail", public_id=licence.public_id)
     messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].name_zh})
     return redirect("elicences:licence_detail", public_id=result.public_id)
@@ -341,12 +340,7 @@ def licence_issue(request: HttpRequest) -> HttpResponse:
                 data=data,
             )
         except ApplicationError as exc:
-            fields = exc.extra.get("fields") or {}
-            for name, values in fields.items():
-                for message in values:
-                    form.add_error(name if name in form.fields else None, message)
-            if not fields:
-                form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from roadcredit.accounts.access import acting_user
+from roadcredit.core.error_display import add_to_form
 from roadcredit.core.errors import ApplicationError
 
 from .selectors_seals import seal_key_overview
@@ -94,12 +95,7 @@ def seal_key_rotate_view(request: HttpRequest) -> HttpResponse:
                 expected_kid=data["expected_kid"],
             )
         except ApplicationError as exc:
-            fields = exc.extra.get("fields") or {}
-            for name, values in fields.items():
-                for message in values:
-                    form.add_error(name if name in form.fields else None, message)
-            if not fields:
-                form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from roadcredit.accounts.access import acting_user as _actor
 from roadcredit.core import clock
+from roadcredit.core.error_display import add_to_form, error_line
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
 from roadcredit.core.jobs.selectors import job_get_for
 from roadcredit.core.models import Job, JobStatus
@@ -80,23 +81,6 @@ def _errors_as_pages(view: View) -> View:
             raise DjangoPermissionDenied(exc.message) from exc
 
     return wrapper
-
-
-def _form_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """An ApplicationError's field messages on the form's fields (the rest on the form)."""
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, values in fields.items():
-        for message in values:
-            form.add_error(name if name in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
-def _message_of(exc: ApplicationError) -> str:
-    fields = exc.extra.get("fields") or {}
-    return "；".join(str(m) for values in fields.values() for m in values) or exc.message
 
 
 def _xlsx(content: bytes, file_name: str) -> HttpResponse:
@@ -209,7 +193,7 @@ def stock_receive_view(request: HttpRequest) -> HttpResponse:
         try:
             receipt = stock_receive(actor=_actor(request), **form.cleaned_data)
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             batch = receipt.batch
             if receipt.created:
@@ -262,7 +246,7 @@ def stock_sheet(request: HttpRequest) -> HttpResponse:
                     reason=data["reason"],
                 )
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -283,7 +267,7 @@ def stock_reconcile_view(request: HttpRequest) -> HttpResponse:
         try:
             result = stock_reconcile(actor=_actor(request), **form.cleaned_data)
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
     if result is None:
         return render(
             request, "elicences/stock.html", _stock_context(reconcile_form=form), status=400
@@ -341,7 +325,7 @@ def conversion(request: HttpRequest) -> HttpResponse:
                     dry_run=form.cleaned_data["dry_run"],
                 )
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                add_to_form(form, exc)
             else:
                 return redirect(reverse("elicences:conversion") + f"?job={job.public_id}")
     else:
@@ -386,7 +370,7 @@ def licence_convert(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         converted = licence_convert_on_demand(actor=_actor(request), licence=licence)
     except ApplicationError as exc:
-        messages.error(request, _message_of(exc))
+        messages.error(request, error_line(exc))
     else:
         messages.success(
             request,
@@ -503,7 +487,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 export_selection(type_key=data["type"], status=data["status"], limit=data["limit"])
             )
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
     return render(
         request,
         "elicences/export.html",
@@ -522,7 +506,7 @@ def export_package(request: HttpRequest) -> HttpResponseBase:
             type_key=data["type"], status=data["status"], limit=data["limit"]
         )
     except ApplicationError as exc:
-        _form_errors(form, exc)
+        add_to_form(form, exc)
         return render(request, "elicences/export.html", {"form": form}, status=400)
     response = StreamingHttpResponse(
         licence_export_zip_stream(actor=_actor(request), selection=selection),

@@ -16,6 +16,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from roadcredit.core.models import PublicModel, TimeStampedModel
+from roadcredit.subjects.references import (
+    GradedKind,
+    SubjectKind,
+    graded_subject_keys,
+    one_subject_constraint,
+    subject_keys,
+    the_subject_set,
+)
 
 from .workflow import STATE_LABELS_ZH, State
 
@@ -36,9 +44,8 @@ class Tier(models.TextChoices):
     DOUBTFUL = "doubtful", _("tier: doubtful credit")
 
 
-class ApplicantKind(models.TextChoices):
-    OPERATOR = "operator", _("operator")
-    PRACTITIONER = "practitioner", _("practitioner")
+# The applicant is a graded subject: an operator or a practitioner (``subjects.references``).
+ApplicantKind = GradedKind
 
 
 class Delivery(models.TextChoices):
@@ -53,21 +60,12 @@ class Application(PublicModel):
     applicant_kind = models.CharField(
         _("applicant kind"), max_length=20, choices=ApplicantKind.choices
     )
-    operator = models.ForeignKey(
-        "subjects.Operator",
-        verbose_name=_("applicant operator"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
+    operator, practitioner = graded_subject_keys(
         related_name="applications",
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner",
-        verbose_name=_("applicant practitioner"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="applications",
+        verbose_names={
+            ApplicantKind.OPERATOR: _("applicant operator"),
+            ApplicantKind.PRACTITIONER: _("applicant practitioner"),
+        },
     )
     applicant_name = models.CharField(_("applicant"), max_length=200)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -143,20 +141,10 @@ class Application(PublicModel):
             models.Index(fields=["status", "due_on"], name="licensing_due"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        applicant_kind=ApplicantKind.OPERATOR,
-                        operator__isnull=False,
-                        practitioner__isnull=True,
-                    )
-                    | models.Q(
-                        applicant_kind=ApplicantKind.PRACTITIONER,
-                        operator__isnull=True,
-                        practitioner__isnull=False,
-                    )
-                ),
+            one_subject_constraint(
                 name="licensing_application_one_applicant",
+                kinds=ApplicantKind.values,
+                kind_field="applicant_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=[s.value for s in State]),
@@ -184,9 +172,7 @@ class Application(PublicModel):
 
     @property
     def applicant(self) -> models.Model:
-        found = self.operator or self.practitioner
-        assert found is not None
-        return found
+        return the_subject_set(self, ApplicantKind.values)
 
 
 class ApplicationItem(models.Model):
@@ -202,15 +188,7 @@ class ApplicationItem(models.Model):
     name_zh = models.CharField(_("item name"), max_length=200)
     licence_type = models.CharField(_("licence type"), max_length=64)
     action = models.CharField(_("action"), max_length=12)
-    operator = models.ForeignKey(
-        "subjects.Operator", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    vehicle = models.ForeignKey(
-        "subjects.Vehicle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    operator, vehicle, practitioner = subject_keys(related_name="+", verbose_names=None)
     data = models.JSONField(_("item fields"), default=dict, blank=True)
     result_licence = models.ForeignKey(
         "elicences.Licence",
@@ -230,19 +208,8 @@ class ApplicationItem(models.Model):
             models.UniqueConstraint(
                 fields=["application", "position"], name="licensing_item_position_unique"
             ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        operator__isnull=False, vehicle__isnull=True, practitioner__isnull=True
-                    )
-                    | models.Q(
-                        operator__isnull=True, vehicle__isnull=False, practitioner__isnull=True
-                    )
-                    | models.Q(
-                        operator__isnull=True, vehicle__isnull=True, practitioner__isnull=False
-                    )
-                ),
-                name="licensing_item_one_target",
+            one_subject_constraint(
+                name="licensing_item_one_target", kinds=SubjectKind.values, kind_field=None
             ),
         ]
 
@@ -251,9 +218,7 @@ class ApplicationItem(models.Model):
 
     @property
     def target(self) -> models.Model:
-        found = self.operator or self.vehicle or self.practitioner
-        assert found is not None
-        return found
+        return the_subject_set(self)
 
 
 MATERIAL_CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -592,12 +557,7 @@ class RevocationProceeding(PublicModel):
 class CommitmentBan(TimeStampedModel):
     """Loss of commitment eligibility after a false commitment (one row per finding)."""
 
-    operator = models.ForeignKey(
-        "subjects.Operator", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    operator, practitioner = graded_subject_keys(related_name="+", verbose_names=None)
     commitment = models.ForeignKey(
         Commitment, verbose_name=_("commitment"), on_delete=models.PROTECT, related_name="bans"
     )
@@ -610,12 +570,8 @@ class CommitmentBan(TimeStampedModel):
         verbose_name = _("commitment ban")
         verbose_name_plural = _("commitment bans")
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(operator__isnull=False, practitioner__isnull=True)
-                    | models.Q(operator__isnull=True, practitioner__isnull=False)
-                ),
-                name="licensing_ban_one_subject",
+            one_subject_constraint(
+                name="licensing_ban_one_subject", kinds=GradedKind.values, kind_field=None
             ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")),

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from roadcredit.accounts.access import user_role
 from roadcredit.accounts.roles import Role
+from roadcredit.core.error_display import error_line
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
 from roadcredit.elicences.selectors import licence_type_name
 from roadcredit.subjects.identifiers import PLATE_COLOURS
@@ -58,11 +59,7 @@ def _user(request: HttpRequest) -> Any:
 
 
 def _show_error(request: HttpRequest, exc: ApplicationError) -> None:
-    fields = exc.extra.get("fields") or {}
-    details = [
-        message for values in fields.values() for message in values if message != exc.message
-    ]
-    messages.error(request, exc.message + "；".join(details))
+    messages.error(request, error_line(exc, lead=True))
 
 
 # --- Guides -----------------------------------------------------------------------------------

@@ -9,25 +9,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from roadcredit.core import clock
-from roadcredit.core.errors import ApplicationError
 from roadcredit.credit.grading.ruleset import Behaviour
 from roadcredit.elicences.tokens import MAX_SCAN_CHARS
 
 from .uploads import PHOTO_MAX_BYTES, PhotoRejected, check_photo_size
-
-
-def apply_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service error on the form: field messages on their fields (unknown fields and the
-    message itself on the form)."""
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, messages in fields.items():
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 class ScanForm(forms.Form):

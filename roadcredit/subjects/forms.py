@@ -5,8 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from roadcredit.core.errors import ApplicationError
-
 
 class SearchForm(forms.Form):
     q = forms.CharField(
@@ -28,15 +26,3 @@ class AllowListAddForm(forms.Form):
 
 class AllowListRemoveForm(forms.Form):
     uscc = forms.CharField(max_length=30, widget=forms.HiddenInput)
-
-
-def apply_error(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service error on the form: field messages by field, the rest on top."""
-    fields = error.extra.get("fields") or {}
-    placed = False
-    for name, messages in fields.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)

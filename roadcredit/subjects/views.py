@@ -17,11 +17,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from roadcredit.core.error_display import add_to_form
 from roadcredit.core.errors import ApplicationError, NotFound, PermissionDenied
 from roadcredit.credit.views import credit_tab_context
 
 from . import selectors, services
-from .forms import AllowListAddForm, AllowListRemoveForm, SearchForm, apply_error
+from .forms import AllowListAddForm, AllowListRemoveForm, SearchForm
 
 View = Callable[..., HttpResponse]
 
@@ -127,7 +128,7 @@ def uscc_allowlist(request: HttpRequest) -> HttpResponse:
                     reason=add_form.cleaned_data["reason"],
                 )
             except ApplicationError as exc:
-                apply_error(add_form, exc)
+                add_to_form(add_form, exc)
             else:
                 messages.success(
                     request, _("%(uscc)s was added to the exception list.") % {"uscc": entry.uscc}

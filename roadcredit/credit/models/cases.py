@@ -9,16 +9,20 @@ finds its own cases by its operator or practitioner.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from roadcredit.core.models import PublicModel
-
-from .records import GradedKind, SubjectKind
+from roadcredit.subjects.references import (
+    GradedKind,
+    SubjectByKind,
+    SubjectKind,
+    graded_subject_keys,
+    one_subject_constraint,
+    subject_keys,
+)
 
 __all__ = [
     "ListEntry",
@@ -35,38 +39,21 @@ __all__ = [
     "RepairStatus",
 ]
 
-_SUBJECT_MATCHES_KIND = Q(
-    subject_kind="operator", operator__isnull=False, practitioner__isnull=True
-) | Q(subject_kind="practitioner", practitioner__isnull=False, operator__isnull=True)
+
+def _case_subject_constraint(name: str) -> models.CheckConstraint:
+    """Each case model's ``<name>``: its subject key is the one its ``subject_kind`` names."""
+    return one_subject_constraint(name=name, kinds=GradedKind.values)
 
 
 class CaseSubject(PublicModel):
     """The graded subject a case or notice is about: an operator or a practitioner."""
 
     subject_kind = models.CharField(_("subject kind"), max_length=12, choices=GradedKind.choices)
-    operator = models.ForeignKey(
-        "subjects.Operator",
-        verbose_name=_("operator"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner",
-        verbose_name=_("practitioner"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    operator, practitioner = graded_subject_keys(related_name="+")
+    subject = SubjectByKind()
 
     class Meta:
         abstract = True
-
-    @property
-    def subject(self) -> Any:
-        return self.operator if self.subject_kind == GradedKind.OPERATOR else self.practitioner
 
 
 # --- Notices ---------------------------------------------------------------------------------
@@ -96,9 +83,7 @@ class Notice(CaseSubject):
         verbose_name_plural = _("notices to subjects")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=_SUBJECT_MATCHES_KIND, name="credit_notice_subject_matches_kind"
-            ),
+            _case_subject_constraint("credit_notice_subject_matches_kind"),
             models.CheckConstraint(
                 condition=Q(kind__in=NoticeKind.values), name="credit_notice_kind_known"
             ),
@@ -171,9 +156,7 @@ class RepairApplication(CaseSubject):
         verbose_name_plural = _("credit repair applications")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=_SUBJECT_MATCHES_KIND, name="credit_repair_subject_matches_kind"
-            ),
+            _case_subject_constraint("credit_repair_subject_matches_kind"),
             models.CheckConstraint(
                 condition=Q(status__in=RepairStatus.values), name="credit_repair_status_known"
             ),
@@ -258,9 +241,7 @@ class Objection(CaseSubject):
         verbose_name_plural = _("objections")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=_SUBJECT_MATCHES_KIND, name="credit_objection_subject_matches_kind"
-            ),
+            _case_subject_constraint("credit_objection_subject_matches_kind"),
             models.CheckConstraint(
                 condition=Q(status="open", outcome="", decided_at__isnull=True)
                 | Q(
@@ -366,9 +347,7 @@ class ListEntry(CaseSubject):
         verbose_name_plural = _("list entries")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=_SUBJECT_MATCHES_KIND, name="credit_list_subject_matches_kind"
-            ),
+            _case_subject_constraint("credit_list_subject_matches_kind"),
             models.CheckConstraint(
                 condition=Q(list_kind__in=ListKind.values), name="credit_list_kind_known"
             ),
@@ -423,30 +402,7 @@ class PublicityItem(PublicModel):
     kind = models.CharField(_("kind"), max_length=10, choices=PublicityKind.choices)
     source_key = models.CharField(_("source key"), max_length=140, unique=True)
     subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
-    operator = models.ForeignKey(
-        "subjects.Operator",
-        verbose_name=_("operator"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    vehicle = models.ForeignKey(
-        "subjects.Vehicle",
-        verbose_name=_("vehicle"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner",
-        verbose_name=_("practitioner"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    operator, vehicle, practitioner = subject_keys(related_name="+")
     record = models.OneToOneField(
         "credit.CreditRecord",
         verbose_name=_("credit record"),

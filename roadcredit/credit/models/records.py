@@ -14,6 +14,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from roadcredit.core.models import PublicModel, TimeStampedModel
+from roadcredit.subjects.references import GradedKind as GradedKind  # re-exported
+from roadcredit.subjects.references import (
+    SubjectByKind,
+    graded_subject_keys,
+    one_subject_constraint,
+    subject_keys,
+)
+from roadcredit.subjects.references import SubjectKind as SubjectKind  # re-exported
 
 
 class SourceKind(models.TextChoices):
@@ -128,12 +136,6 @@ class IntakeBatch(TimeStampedModel):
         }
 
 
-class SubjectKind(models.TextChoices):
-    OPERATOR = "operator", _("operator")
-    VEHICLE = "vehicle", _("vehicle")
-    PRACTITIONER = "practitioner", _("practitioner")
-
-
 class Direction(models.TextChoices):
     NEGATIVE = "negative", _("negative (dishonesty)")
     POSITIVE = "positive", _("positive (honesty)")
@@ -165,33 +167,9 @@ class CreditRecord(PublicModel):
     """
 
     subject_kind = models.CharField(_("subject kind"), max_length=12, choices=SubjectKind.choices)
-    operator = models.ForeignKey(
-        "subjects.Operator",
-        db_index=False,  # led by the (subject, occurred_on) index
-        verbose_name=_("operator"),
-        on_delete=models.PROTECT,
-        related_name="credit_records",
-        null=True,
-        blank=True,
-    )
-    vehicle = models.ForeignKey(
-        "subjects.Vehicle",
-        db_index=False,  # led by the (subject, occurred_on) index
-        verbose_name=_("vehicle"),
-        on_delete=models.PROTECT,
-        related_name="credit_records",
-        null=True,
-        blank=True,
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner",
-        db_index=False,  # led by the (subject, occurred_on) index
-        verbose_name=_("practitioner"),
-        on_delete=models.PROTECT,
-        related_name="credit_records",
-        null=True,
-        blank=True,
-    )
+    # No single-column index: each key leads its partial (subject, occurred_on) index.
+    operator, vehicle, practitioner = subject_keys(related_name="credit_records", db_index=False)
+    subject = SubjectByKind()  # the recorded subject (operator, vehicle or practitioner)
     behaviour_code = models.CharField(_("behaviour code"), max_length=20)
     behaviour_name = models.CharField(_("behaviour"), max_length=200)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
@@ -255,23 +233,11 @@ class CreditRecord(PublicModel):
             models.UniqueConstraint(
                 fields=["source", "source_ref"], name="credit_record_source_ref_unique"
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(
-                        subject_kind="operator",
-                        operator__isnull=False,
-                        vehicle__isnull=True,
-                        practitioner__isnull=True,
-                    )
-                    | Q(subject_kind="vehicle", vehicle__isnull=False, practitioner__isnull=True)
-                    | Q(
-                        subject_kind="practitioner",
-                        practitioner__isnull=False,
-                        operator__isnull=True,
-                        vehicle__isnull=True,
-                    )
-                ),
+            # A vehicle's record also keeps the vehicle's owner in ``operator``.
+            one_subject_constraint(
                 name="credit_record_subject_matches_kind",
+                kinds=SubjectKind.values,
+                also_set={SubjectKind.VEHICLE: [SubjectKind.OPERATOR]},
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RecordStatus.values), name="credit_record_status_known"
@@ -327,15 +293,6 @@ class CreditRecord(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.behaviour_name}（{self.occurred_on}）"
-
-    @property
-    def subject(self) -> Any:
-        """The recorded subject (operator, vehicle or practitioner)."""
-        if self.subject_kind == SubjectKind.VEHICLE:
-            return self.vehicle
-        if self.subject_kind == SubjectKind.PRACTITIONER:
-            return self.practitioner
-        return self.operator
 
     @property
     def graded_subject(self) -> Any:
@@ -588,11 +545,6 @@ class RuleSetVersion(TimeStampedModel):
         return f"{self.ruleset_id} {self.version}"
 
 
-class GradedKind(models.TextChoices):
-    OPERATOR = "operator", _("operator")
-    PRACTITIONER = "practitioner", _("practitioner")
-
-
 class GradeSnapshot(models.Model):
     """A grade as computed: written only when the grade, score, rating or tier (or the rule-set
     version) changes, so the rows are the subject's grade history. ``is_current`` marks the
@@ -600,22 +552,10 @@ class GradeSnapshot(models.Model):
     and the snapshot's rule-set version."""
 
     subject_kind = models.CharField(_("subject kind"), max_length=12, choices=GradedKind.choices)
-    operator = models.ForeignKey(
-        "subjects.Operator",
-        verbose_name=_("operator"),
-        on_delete=models.CASCADE,
-        related_name="grade_snapshots",
-        null=True,
-        blank=True,
+    operator, practitioner = graded_subject_keys(
+        related_name="grade_snapshots", on_delete=models.CASCADE
     )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner",
-        verbose_name=_("practitioner"),
-        on_delete=models.CASCADE,
-        related_name="grade_snapshots",
-        null=True,
-        blank=True,
-    )
+    subject = SubjectByKind()
     as_of = models.DateField(_("as of"))
     grade = models.CharField(_("grade"), max_length=10)
     score = models.IntegerField(_("score"), null=True, blank=True)
@@ -637,12 +577,8 @@ class GradeSnapshot(models.Model):
         verbose_name_plural = _("grade snapshots")
         ordering = ["-computed_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(
-                    subject_kind="operator", operator__isnull=False, practitioner__isnull=True
-                )
-                | Q(subject_kind="practitioner", practitioner__isnull=False, operator__isnull=True),
-                name="credit_snapshot_subject_matches_kind",
+            one_subject_constraint(
+                name="credit_snapshot_subject_matches_kind", kinds=GradedKind.values
             ),
             models.UniqueConstraint(
                 fields=["operator"],
@@ -665,7 +601,3 @@ class GradeSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade} ({self.as_of})"
-
-    @property
-    def subject(self) -> Any:
-        return self.operator if self.subject_kind == GradedKind.OPERATOR else self.practitioner

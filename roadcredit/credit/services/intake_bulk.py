@@ -39,7 +39,6 @@ from psycopg.types.json import Jsonb
 
 from roadcredit.audit.services import audit_record
 from roadcredit.core import clock, pii
-from roadcredit.core.keystore import get_keystore
 from roadcredit.core.models import PUBLIC_ID_ALPHABET
 from roadcredit.credit.grading import BehaviourCatalogue
 from roadcredit.credit.models import (
@@ -359,7 +358,7 @@ def _lookup(ref: SubjectRef) -> str:
 def _blind_indexes(values: Iterable[str]) -> Iterator[tuple[str, str]]:
     """``pii.blind_index(value, purpose="id_number")`` of many canonical ID numbers: the same
     HMAC-SM3 with the key fetched once (checked against ``pii`` on the first value)."""
-    key = pii._cached_index_key(id(get_keystore()))
+    key = pii.index_key()
     checked = False
     for value in values:
         index = hmac.digest(key, b"id_number:" + value.encode("ascii"), "sm3").hex()

@@ -26,12 +26,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from roadcredit.core.models import PublicModel
+from roadcredit.subjects.references import (
+    SubjectKind,
+    one_subject_constraint,
+    subject_keys,
+    the_subject_set,
+)
 
-
-class HolderKind(models.TextChoices):
-    OPERATOR = "operator", _("operator")
-    VEHICLE = "vehicle", _("vehicle")
-    PRACTITIONER = "practitioner", _("practitioner")
+# A licence is held by one subject of any kind (``subjects.references``).
+HolderKind = SubjectKind
 
 
 class LicenceStatus(models.TextChoices):
@@ -73,30 +76,7 @@ class Licence(PublicModel):
     type_key = models.CharField(_("licence type"), max_length=64)
     type_code = models.CharField(_("licence type code"), max_length=21)
     holder_kind = models.CharField(_("holder kind"), max_length=20, choices=HolderKind.choices)
-    operator = models.ForeignKey(
-        "subjects.Operator",
-        verbose_name=_("operator"),
-        on_delete=models.PROTECT,
-        related_name="licences",
-        null=True,
-        blank=True,
-    )
-    vehicle = models.ForeignKey(
-        "subjects.Vehicle",
-        verbose_name=_("vehicle"),
-        on_delete=models.PROTECT,
-        related_name="licences",
-        null=True,
-        blank=True,
-    )
-    practitioner = models.ForeignKey(
-        "subjects.Practitioner",
-        verbose_name=_("practitioner"),
-        on_delete=models.PROTECT,
-        related_name="licences",
-        null=True,
-        blank=True,
-    )
+    operator, vehicle, practitioner = subject_keys(related_name="licences")
     paper_number = models.CharField(_("licence number"), max_length=100)
     number_key = models.CharField(_("licence number key"), max_length=100)
     identifier = models.CharField(
@@ -159,28 +139,8 @@ class Licence(PublicModel):
             models.Index(fields=["type_key", "number_key"], name="licence_type_number"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        holder_kind=HolderKind.OPERATOR,
-                        operator__isnull=False,
-                        vehicle__isnull=True,
-                        practitioner__isnull=True,
-                    )
-                    | models.Q(
-                        holder_kind=HolderKind.VEHICLE,
-                        operator__isnull=True,
-                        vehicle__isnull=False,
-                        practitioner__isnull=True,
-                    )
-                    | models.Q(
-                        holder_kind=HolderKind.PRACTITIONER,
-                        operator__isnull=True,
-                        vehicle__isnull=True,
-                        practitioner__isnull=False,
-                    )
-                ),
-                name="licence_exactly_one_holder",
+            one_subject_constraint(
+                name="licence_exactly_one_holder", kinds=HolderKind.values, kind_field="holder_kind"
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=LicenceStatus.values), name="licence_status_known"
@@ -226,9 +186,7 @@ class Licence(PublicModel):
 
     @property
     def holder(self) -> models.Model:
-        holder = self.operator or self.vehicle or self.practitioner
-        assert holder is not None
-        return holder
+        return the_subject_set(self)
 
     @property
     def is_live(self) -> bool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from roadcredit.audit.services import audit_record
 from roadcredit.core import clock
 from roadcredit.core.errors import Conflict
+from roadcredit.core.files import store_under_own_name
 from roadcredit.elicences.models import Licence
 from roadcredit.elicences.rendering import (
     LicenceRenderData,
@@ -76,17 +76,11 @@ def _read(licence: Licence) -> bytes | None:
 
 
 def store_licence_pdf(licence: Licence, pdf: bytes) -> None:
-    """Write the licence's file under its own name, ``licences/<year>/<public id>.pdf``.
-
-    A file already there belongs to a run that wrote it and never committed its row (killed,
-    or its transaction rolled back), or is the row's own file gone bad (its hash no longer
-    matches): the caller holds the row lock and found no good sealed PDF on record, and every
-    writer writes only under that lock, so nothing else refers to that file.
-    It is replaced; left there, storage would save this one under a suffixed name and keep the
-    leftover as an orphan forever."""
-    filename = f"{licence.public_id}.pdf"
-    licence.pdf_file.storage.delete(licence.pdf_file.field.generate_filename(licence, filename))
-    licence.pdf_file.save(filename, ContentFile(pdf), save=False)
+    """Write the licence's file under its own name, ``licences/<year>/<public id>.pdf``,
+    replacing a leftover of a run that never committed (``core.files``). The caller holds the
+    row lock and found no good sealed PDF on record (a missing or tampered file is replaced
+    too); every writer writes only under that lock."""
+    store_under_own_name(licence.pdf_file, f"{licence.public_id}.pdf", pdf)
 
 
 def licence_pdf(*, licence: Licence) -> bytes:

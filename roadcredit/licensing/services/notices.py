@@ -12,12 +12,12 @@ import datetime as dt
 import hashlib
 import io
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from roadcredit.core.files import store_under_own_name
 from roadcredit.elicences import signing
 from roadcredit.elicences.rendering.fonts import FONT_NAME, cjk_font, wrap
 from roadcredit.elicences.selectors import licence_catalogue
@@ -176,7 +176,8 @@ def notice_pdf(*, notice: Notice) -> bytes:
             with locked.pdf_file.open("rb") as handle:
                 return bytes(handle.read())
         locked.pdf_sha256 = hashlib.sha256(sealed).hexdigest()
-        locked.pdf_file.save(f"{locked.public_id}.pdf", ContentFile(sealed), save=False)
+        # A file left by a download whose transaction rolled back is replaced, not orphaned.
+        store_under_own_name(locked.pdf_file, f"{locked.public_id}.pdf", sealed)
         locked.save(update_fields=["pdf_file", "pdf_sha256", "updated_at"])
     notice.pdf_file = locked.pdf_file
     notice.pdf_sha256 = locked.pdf_sha256

@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from roadcredit.core.error_display import add_to_form
 from roadcredit.core.errors import ApplicationError
 from roadcredit.credit.models import RecordStatus
 
 from .. import selectors, services
-from ..forms import DecisionForm, FindingForm, ScanForm, apply_error
+from ..forms import DecisionForm, FindingForm, ScanForm
 from .common import portal_errors
 
 
@@ -31,7 +32,7 @@ def inspect(request: HttpRequest) -> HttpResponse:
                 longitude=form.cleaned_data.get("longitude"),
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             if result.outcome.licence is not None:
                 credit = selectors.holder_credit(result.outcome.licence)
@@ -67,7 +68,7 @@ def finding_new(request: HttpRequest, scan_id: str) -> HttpResponse:
                 photo=photo.read(),
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -106,7 +107,7 @@ def finding_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 decided_on=form.cleaned_data["decided_on"],
             )
         except ApplicationError as exc:
-            apply_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from roadcredit.accounts.models import User
+from roadcredit.core.error_display import error_line
 from roadcredit.core.errors import ApplicationError
 from roadcredit.core.jobs import progress_bar
 from roadcredit.elicences.services.export import export_selection, licence_export_to_directory
@@ -41,10 +42,7 @@ class Command(BaseCommand):
                 type_key=options["type"], status=options["status"], limit=options["limit"]
             )
         except ApplicationError as exc:
-            fields = exc.extra.get("fields") or {}
-            raise CommandError(
-                "；".join(f"--{k}: {m}" for k, values in fields.items() for m in values)
-            ) from exc
+            raise CommandError(error_line(exc, as_options=True)) from exc
         bar = (
             None if options["quiet"] else progress_bar(_("Exporting licences"), stream=self.stderr)
         )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from roadcredit.accounts.models import User
 from roadcredit.core import clock
+from roadcredit.core.error_display import error_line
 from roadcredit.core.errors import ApplicationError
 from roadcredit.elicences.services.stock import stock_receive, stock_reconcile
 from roadcredit.elicences.stock_selectors import stock_types
@@ -57,9 +58,7 @@ class Command(BaseCommand):
             else:
                 self._reconcile(actor, options)
         except ApplicationError as exc:
-            fields = exc.extra.get("fields") or {}
-            details = "；".join(str(m) for values in fields.values() for m in values)
-            raise CommandError(details or exc.message) from exc
+            raise CommandError(error_line(exc)) from exc
 
     def _receive(self, actor: User | None, options: dict[str, Any]) -> None:
         receipt = stock_receive(

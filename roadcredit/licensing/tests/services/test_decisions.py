@@ -69,6 +69,36 @@ def test_the_sealed_decision_pdf_reads_in_chinese(owner, personas):
     assert any(f.get("/FT") == "/Sig" for f in fields.values())
 
 
+def test_a_notice_pdf_left_by_a_rolled_back_download_is_replaced_not_orphaned(owner, personas):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import transaction
+
+    application = reviewed(personas, submitted(owner, single_data("freight_business_new")))
+    application_refuse(
+        actor=personas[Role.APPROVER], application=application, reason="停车场地不符合要求"
+    )
+    notice = Notice.objects.get(application=application, kind="refusal")
+    folder = Path(settings.MEDIA_ROOT) / "licensing" / "notices"
+
+    def files() -> set[Path]:
+        return set(folder.rglob("*.pdf")) if folder.exists() else set()
+
+    before = files()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notice_pdf(notice=Notice.objects.get(pk=notice.pk))
+        raise RuntimeError("the request failed after the file was written")
+    assert len(files() - before) == 1 and not Notice.objects.get(pk=notice.pk).pdf_file
+
+    pdf = notice_pdf(notice=Notice.objects.get(pk=notice.pk))
+
+    stored = Notice.objects.get(pk=notice.pk)
+    assert str(stored.pdf_file.name).endswith(f"/{stored.public_id}.pdf")
+    assert files() - before == {Path(stored.pdf_file.path)}
+    assert Path(stored.pdf_file.path).read_bytes() == pdf
+
+
 def test_change_renewal_and_forwarding_go_through_the_licence_lifecycle(owner, personas):
     operator = owner.operator
     old = licence_issue(actor=None, type_key="business_licence", holder=operator)
