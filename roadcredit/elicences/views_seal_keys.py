@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -100,7 +101,7 @@ def seal_key_rotate_view(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("New seal %(kid)s, valid until %(date)s. Restart the web and worker processes.")
-                % {"kid": seal.kid.hex(), "date": seal.not_after.date().isoformat()},
+                % {"kid": seal.kid.hex(), "date": timezone.localdate(seal.not_after).isoformat()},
             )
             return redirect("elicences:seal_keys")
     return _page(request, form, status=400)

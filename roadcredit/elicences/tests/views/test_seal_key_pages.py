@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from roadcredit.accounts.roles import Role
 from roadcredit.audit.models import AuditEntry
@@ -61,8 +62,10 @@ def test_the_page_lists_the_seal_and_root_with_serial_validity_and_state(client_
     assert "烟台市牟平区交通运输局 电子证照根证书" in html
     assert format(seal.certificate.serial_number, "X") in html
     assert seal.kid.hex() in html
-    assert seal.not_before.strftime("%Y-%m-%d") in html
-    assert seal.not_after.strftime("%Y-%m-%d") in html
+    # Shown as dates of the bureau's time zone (a certificate made after 16:00 UTC ends on the
+    # next day in Beijing time).
+    assert timezone.localdate(seal.not_before).isoformat() in html
+    assert timezone.localdate(seal.not_after).isoformat() in html
     assert "当前使用" in html and "当前根证书" in html
     assert "距到期天数" in html
     assert "轮换签章密钥" in html and "请输入“<strong>轮换</strong>”以确认" in html
