@@ -11,8 +11,8 @@ In order, each step skipping what is already there, so a second run writes nothi
    application, two objections, and a serious-dishonesty listing (proposed, notified, statement
    recorded, listed) — only when the persona accounts exist (a clerk and a credit officer act);
 4. the records whose publication period is over are expired as of today, by the service of the
-   daily ``credit_expire`` command (``publicity.publication_expire``: audited, the subjects
-   regraded), so old findings show as 已届满 and stop counting, as they would on a live system;
+   daily ``credit_expire`` command (``publicity.publication_expire``: audited; the subjects are
+   regraded by step 5), so old findings show as 已届满 and stop counting, as they would on a live system;
 5. every operator and practitioner is graded as of today (``grading_batch.regrade_chunk``, the
    set-based batch path; only changed grades get a snapshot);
 6. the showcase subjects and the subjects the plan commended (the red list needs a positive
@@ -413,7 +413,10 @@ def demo_credit_load(
             )
     _load_records(plan=plan, actor=actor, result=result, progress=progress, now=now)
     result.cases_opened = _open_cases(plan=plan, today=today)
-    result.expired = publicity.publication_expire(actor=actor, at=now).records_expired
+    # Regraded by the next step, every subject at once (not once per expired record).
+    result.expired = publicity.publication_expire(
+        actor=actor, at=now, regrade=False
+    ).records_expired
     _regrade_everyone(actor=actor, now=now, result=result)
     result.red_listed = _red_list(plan=plan, actor=actor, now=now)
     result.showcase = _showcase_names(plan)

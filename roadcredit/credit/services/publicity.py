@@ -466,7 +466,9 @@ class ExpireSummary:
     listings_expired: int
 
 
-def publication_expire(*, actor: User | None, at: dt.datetime | None = None) -> ExpireSummary:
+def publication_expire(
+    *, actor: User | None, at: dt.datetime | None = None, regrade: bool = True
+) -> ExpireSummary:
     """End what has reached the end of its publication period (the ``credit_expire`` command):
 
     * an active negative record whose ``takedown_on`` has come becomes ``expired`` (it stops
@@ -474,6 +476,9 @@ def publication_expire(*, actor: User | None, at: dt.datetime | None = None) -> 
       down, and a serious listing resting only on it ends; a record still under objection
       waits for the objection's decision;
     * a serious-dishonesty listing whose ``listed_until`` has come is removed.
+
+    ``regrade=False`` leaves the regrade to the caller, which must regrade every subject right
+    after in the same run (the demo loader's batch regrade does).
     """
     from roadcredit.credit.services.lists import (
         listing_review_after_record_change,
@@ -496,6 +501,7 @@ def publication_expire(*, actor: User | None, at: dt.datetime | None = None) -> 
                     status=RecordStatus.EXPIRED,
                     reason="公示期届满，自动停止公示",
                     at=at,
+                    regrade=regrade,
                 )
             except Conflict:
                 continue  # moved meanwhile (objection, repair): the next run looks again

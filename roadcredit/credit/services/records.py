@@ -408,9 +408,11 @@ def credit_record_set_status(
     status: str,
     reason: str,
     at: dt.datetime | None = None,
+    regrade: bool = True,
 ) -> CreditRecord:
     """Move a record to ``status`` (see ``STATUS_TRANSITIONS``), keep the move in the status
-    history, audit it and regrade the subject. Used by objections, repair and withdrawal."""
+    history, audit it and regrade the subject. Used by objections, repair and withdrawal.
+    ``regrade=False``: only for a caller that regrades every subject itself right after."""
     at = at or clock.now()
     reason = (reason or "").strip()
     if not reason:
@@ -440,7 +442,10 @@ def credit_record_set_status(
             after={**record_snapshot(locked), "reason": reason},
             at=at,
         )
-        regrade_for_records([locked], actor=actor, reason=f"记录状态变更：{reason}"[:200], at=at)
+        if regrade:
+            regrade_for_records(
+                [locked], actor=actor, reason=f"记录状态变更：{reason}"[:200], at=at
+            )
         record.status = locked.status
         record.status_reason = locked.status_reason
         return locked

@@ -88,6 +88,31 @@ def test_credit_expire_ends_records_past_their_publication_period():
     assert message.startswith("2")
 
 
+def test_expiry_without_regrade_leaves_the_grade_to_a_batch_regrade_that_agrees():
+    """The demo expires thousands of records at once and regrades everyone right after:
+    ``regrade=False`` skips the per-record regrade, and the batch then gives the same grade as
+    the daily command's path."""
+    from roadcredit.credit.services.grading_batch import subjects_regrade
+    from roadcredit.credit.services.publicity import publication_expire
+
+    operator = rated_operator(name="烟台市牟平区鑫源货运有限公司")
+    old_minor = make_record(
+        operator, behaviour_code="RT-N-020", occurred_on=days_ago(140), decided_on=days_ago(130)
+    )
+    before = grade_current(operator)
+
+    summary = publication_expire(actor=None, regrade=False)
+
+    old_minor.refresh_from_db()
+    assert summary.records_expired == 1 and old_minor.status == RecordStatus.EXPIRED
+    unchanged = grade_current(operator)
+    assert unchanged is not None and before is not None and unchanged.score == before.score
+    subjects_regrade(operator_ids=[operator.pk], practitioner_ids=[], reason="批量重新评级")
+    after = grade_current(operator)
+    assert after is not None and before.score is not None
+    assert after.score == before.score + 1  # as test_credit_expire_ends_records_… finds
+
+
 def test_publicity_export_writes_xlsx_and_json_and_marks_published(tmp_path):
     operator = rated_operator(name="烟台顺通物流有限公司")
     make_record(
