@@ -84,20 +84,20 @@ def remove_from(connection: Any) -> None:
     _run(connection, guard_sql(connection.vendor)[1])
 
 
+def _public_id_like(schema_editor: Any) -> str:
+    """The quoted name Django gave the ``varchar_pattern_ops`` twin of the public-id index."""
+    name = schema_editor._create_index_name("credit_creditrecord", ["public_id"], suffix="_like")
+    return str(schema_editor.quote_name(name))
+
+
 def drop_public_id_like(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        name = schema_editor._create_index_name(
-            "credit_creditrecord", ["public_id"], suffix="_like"
-        )
-        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+        schema_editor.execute(f"DROP INDEX IF EXISTS {_public_id_like(schema_editor)}")
 
 
 def restore_public_id_like(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        name = schema_editor._create_index_name(
-            "credit_creditrecord", ["public_id"], suffix="_like"
-        )
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} "
+            f"CREATE INDEX IF NOT EXISTS {_public_id_like(schema_editor)} "
             "ON credit_creditrecord (public_id varchar_pattern_ops)"
         )
